@@ -192,6 +192,8 @@ bool SqlStore::connectionLost(const QSqlError &error)
     // an error without SQLSTATE is the client library's own (the socket is gone).
     if (m_inTransaction)
         return state.isEmpty();
+    if (!m_db.isOpen()) // QPSQL reports the connection's status here
+        return true;
     QSqlQuery probe(m_db);
     return !probe.exec(QStringLiteral("SELECT 1"));
 }

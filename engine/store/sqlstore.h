@@ -170,9 +170,6 @@ protected:
     virtual bool forwardOnly() const = 0;
     // The error code for a statement error that did not lose the connection.
     virtual ErrorCode errorCodeFor(const QSqlError &error) const = 0;
-    // Inserts one batch of heartbeats inside the caller's transaction. Default: one cached
-    // single-row statement executed per heartbeat.
-    virtual Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
 
     // ---- plumbing for the backends -------------------------------------------------
     // The cached prepared statement for `sql` ({p} = the prefix), reconnecting first when the
@@ -196,9 +193,6 @@ protected:
 
     static QString signalColumns();
     static QString stepColumns(const QString &alias = {});
-    static QString heartbeatInsertColumns();
-    // The values of one heartbeat, in heartbeatInsertColumns() order.
-    QVariantList heartbeatValues(const Heartbeat &heartbeat) const;
 
     QSqlDatabase &database() { return m_db; }
     const DatabaseUrl &url() const { return m_url; }
@@ -251,6 +245,7 @@ private:
     Result<Incident> readIncident(const SqlRows &row) const;
 
     Binds definitionBinds(const WorkflowDefinition &definition) const;
+    Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
     Status insertStep(const WorkflowStepRun &step);
     Result<bool> rowExists(const QString &table, const QString &id, const char *what);
     Result<std::optional<Incident>> openIncidentFor(const QString &definitionKey, const QString &resourceId);
