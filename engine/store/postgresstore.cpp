@@ -64,8 +64,11 @@ void PostgresStore::configureConnection(QSqlDatabase &db) const
 
 Status PostgresStore::setUpSession()
 {
-    // QPSQL sets this as well; times are read back as UTC either way.
-    if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'"), "set up PostgreSQL session"); !done)
+    // QPSQL sets the time zone as well; times are read back as UTC either way. NOTICEs
+    // (CREATE ... IF NOT EXISTS) would go to stderr through libpq.
+    if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages TO WARNING"),
+                                 "set up PostgreSQL session");
+        !done)
         return makeError(ErrorCode::Unavailable, done.error().message);
     return {};
 }

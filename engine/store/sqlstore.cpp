@@ -253,9 +253,13 @@ Status SqlStore::migrate()
 {
     if (m_inTransaction)
         return makeError(ErrorCode::Internal, QStringLiteral("migrate: not allowed inside a transaction"));
+    const std::vector<Migration> steps = migrations(m_backend, m_prefix);
+    // Up to date: nothing to lock, nothing to write.
+    if (Result<int> current = schemaVersion(); current && *current >= steps.back().version)
+        return {};
     const QString versionTable = schemaVersionTableDdl(m_backend, m_prefix);
     Status status;
-    for (const Migration &migration : migrations(m_backend, m_prefix)) {
+    for (const Migration &migration : steps) {
         status = inTransaction([&]() -> Status {
             if (Status locked = lockMigrations(); !locked)
                 return locked;
