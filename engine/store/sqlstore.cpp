@@ -255,7 +255,10 @@ Status SqlStore::migrate()
         return makeError(ErrorCode::Internal, QStringLiteral("migrate: not allowed inside a transaction"));
     const std::vector<Migration> steps = migrations(m_backend, m_prefix);
     // Up to date: nothing to lock, nothing to write.
-    if (Result<int> current = schemaVersion(); current && *current >= steps.back().version)
+    const Result<int> current = schemaVersion();
+    if (!current)
+        return current.error();
+    if (*current >= steps.back().version)
         return {};
     const QString versionTable = schemaVersionTableDdl(m_backend, m_prefix);
     Status status;
