@@ -23,7 +23,8 @@ namespace vigil {
 class CronExpression
 {
 public:
-    // Errors name the field: `hour: 24 is out of range 0-23`, `expected 5 fields, got 6`.
+    // Errors name the field: `hour: 24 is out of range 0-23`,
+    // `expected 5 fields (minute hour day-of-month month day-of-week), got 6`.
     static Result<CronExpression> parse(QStringView expression);
     // An IANA zone id such as "Europe/Berlin"; empty means UTC.
     // Error: `unknown time zone "Mars/Olympus"`.
@@ -42,12 +43,16 @@ public:
     bool matchesLocal(const QDateTime &localWallClock) const; // minute resolution
 
 private:
+    bool dayMatches(QDate date) const;
+
     QString m_text;
     std::bitset<60> m_minutes;
     std::bitset<24> m_hours;
     std::bitset<32> m_daysOfMonth; // 1..31
     std::bitset<13> m_months;      // 1..12
     std::bitset<7> m_daysOfWeek;   // 0 = Sunday
+    // "Restricted" as Vixie cron means it: the field does not start with '*'. Only when both
+    // are restricted do the day fields combine with OR; otherwise they combine with AND.
     bool m_domRestricted = false;
     bool m_dowRestricted = false;
 };
