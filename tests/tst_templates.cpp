@@ -9,4 +9,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(Placeholder)
-#include "tst_store.moc"
+#include "tst_templates.moc"
