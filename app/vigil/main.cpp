@@ -1,12 +1,38 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// vigil: the desktop dashboard. Parses the common options and shows the main window; the
+// store, engine and collector run in worker threads (never on the GUI thread).
+
+#include "config/commonoptions.h"
 #include "mainwindow.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+
+#include <cstdio>
+
+using namespace vigil;
 
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    vigil::ui::MainWindow window;
+    QApplication::setOrganizationName(QStringLiteral("Vigil"));
+    QApplication::setApplicationName(QStringLiteral("vigil"));
+    QApplication::setApplicationVersion(QStringLiteral(VIGIL_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("vigil", "Vigil: fleet liveness and workflow runs."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    CommonOptionParser common;
+    common.addTo(parser);
+    parser.process(app);
+    const Result<CommonOptions> options = common.resolve(parser);
+    if (!options) {
+        std::fprintf(stderr, "vigil: %s\n", qPrintable(options.error().message));
+        return 2;
+    }
+
+    ui::MainWindow window;
     window.show();
     return app.exec();
 }
