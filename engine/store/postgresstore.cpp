@@ -30,8 +30,7 @@ qint64 advisoryKey(const QString &text)
 
 PostgresStore::PostgresStore(DatabaseUrl url, const StoreOptions &options)
     : SqlStore(Backend::Postgres, std::move(url), options)
-{
-}
+{ }
 
 QString PostgresStore::driverName() const
 {
@@ -67,7 +66,7 @@ Status PostgresStore::setUpSession()
     // QPSQL sets the time zone as well; times are read back as UTC either way. NOTICEs
     // (CREATE ... IF NOT EXISTS) would go to stderr through libpq.
     if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages TO WARNING"),
-                                 "set up PostgreSQL session");
+            "set up PostgreSQL session");
         !done)
         return makeError(ErrorCode::Unavailable, done.error().message);
     return {};
@@ -105,8 +104,8 @@ Status PostgresStore::lockMigrations()
     // Held until the migration's transaction ends. PostgreSQL folds unquoted names to lower
     // case, so prefixes differing only in case name the same tables and share the lock.
     Result<SqlRows> rows = exec(QStringLiteral("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))"),
-                                { { ":key", advisoryKey(QStringLiteral("vigil-migrate:") + tablePrefix().toLower()) } },
-                                "migrate: lock");
+        { { ":key", advisoryKey(QStringLiteral("vigil-migrate:") + tablePrefix().toLower()) } },
+        "migrate: lock");
     if (!rows)
         return rows.error();
     return {};
@@ -119,13 +118,25 @@ QString PostgresStore::tableExistsSql() const
 
 QString PostgresStore::claimSql() const
 {
-    return QStringLiteral("UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
-                          "lease_expires_at = :expires, attempt = s.attempt + 1, started_at = :now "
-                          "FROM (SELECT id FROM {p}workflow_step_runs "
-                          "WHERE (status IN ('pending', 'scheduled') AND (scheduled_for IS NULL OR scheduled_for <= :now)) "
-                          "OR (status = 'running' AND lease_expires_at < :now) "
-                          "ORDER BY COALESCE(scheduled_for, created_at) LIMIT :limit FOR UPDATE SKIP LOCKED) c "
-                          "WHERE s.id = c.id RETURNING ")
+    // Three kinds of due step, each taken in due order from its own partial index, locked
+    // (skipping rows another claimer holds) and cut at the limit; then the oldest win. Rows
+    // locked but not chosen are released when the statement ends.
+    return QStringLiteral(
+               "WITH unscheduled AS (SELECT id, created_at AS due FROM {p}workflow_step_runs "
+               "WHERE status IN ('pending', 'scheduled') AND scheduled_for IS NULL "
+               "ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED), "
+               "scheduled AS (SELECT id, scheduled_for AS due FROM {p}workflow_step_runs "
+               "WHERE status IN ('pending', 'scheduled') AND scheduled_for <= :now "
+               "ORDER BY scheduled_for LIMIT :limit FOR UPDATE SKIP LOCKED), "
+               "expired AS (SELECT id, COALESCE(scheduled_for, created_at) AS due FROM {p}workflow_step_runs "
+               "WHERE status = 'running' AND lease_expires_at < :now "
+               "ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED) "
+               "UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
+               "lease_expires_at = :expires, attempt = s.attempt + 1, started_at = :now "
+               "FROM (SELECT id FROM (SELECT id, due FROM unscheduled UNION ALL SELECT id, due FROM "
+               "scheduled "
+               "UNION ALL SELECT id, due FROM expired) candidates ORDER BY due LIMIT :limit) c "
+               "WHERE s.id = c.id RETURNING ")
         + stepColumns(QStringLiteral("s."));
 }
 
@@ -139,6 +150,16 @@ QString PostgresStore::insertionOrderSql() const
     return QStringLiteral("seq");
 }
 
+QString PostgresStore::idListSql() const
+{
+    return QStringLiteral("SELECT jsonb_array_elements_text(CAST(:ids AS JSONB))");
+}
+
+QString PostgresStore::forUpdateSql() const
+{
+    return QStringLiteral(" FOR UPDATE");
+}
+
 ErrorCode PostgresStore::errorCodeFor(const QSqlError &error) const
 {
     const QString state = error.nativeErrorCode();
@@ -146,8 +167,9 @@ ErrorCode PostgresStore::errorCodeFor(const QSqlError &error) const
         return ErrorCode::Conflict; // unique_violation
     if (state.startsWith(QLatin1String("23")) || state.startsWith(QLatin1String("22")))
         return ErrorCode::Invalid; // integrity constraint violation, data exception
-    if (state == QLatin1String("40001") || state == QLatin1String("40P01") || state.startsWith(QLatin1String("53"))
-        || state == QLatin1String("57014") || state == QLatin1String("55P03"))
+    if (state == QLatin1String("40001") || state == QLatin1String("40P01")
+        || state.startsWith(QLatin1String("53")) || state == QLatin1String("57014")
+        || state == QLatin1String("55P03"))
         return ErrorCode::Unavailable; // serialization failure, deadlock, resources, canceled, lock timeout
     return ErrorCode::Database;
 }

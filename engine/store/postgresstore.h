@@ -4,8 +4,8 @@
 // PostgreSQL 15 over QPSQL, for several vigild/vigil processes sharing one database.
 // Times are TIMESTAMPTZ (the session runs in UTC), JSON is JSONB, booleans BOOLEAN. Steps are
 // claimed with FOR UPDATE SKIP LOCKED, migrations serialise on an advisory lock keyed on the
-// table prefix. QPSQL sends bound values as escaped literals in EXECUTE, so the SQL avoids the jsonb `?` operator (a placeholder to
-// Qt) and writes CAST(x AS type) next to placeholders.
+// table prefix. QPSQL sends bound values as escaped literals in EXECUTE, so the SQL avoids the jsonb `?`
+// operator (a placeholder to Qt) and writes CAST(x AS type) next to placeholders.
 
 #include "store/sqlstore.h"
 
@@ -29,6 +29,8 @@ protected:
     QString claimSql() const override;
     QString tagConditionSql() const override;
     QString insertionOrderSql() const override;
+    QString idListSql() const override;
+    QString forUpdateSql() const override;
     bool failedStatementAbortsTransaction() const override { return true; }
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }

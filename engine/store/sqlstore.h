@@ -22,7 +22,6 @@
 #include <QSqlQuery>
 #include <QStringList>
 #include <QVariant>
-
 #include <algorithm>
 #include <memory>
 #include <unordered_map>
@@ -42,8 +41,12 @@ using Binds = std::vector<Bind>;
 class SqlRows
 {
 public:
-    explicit SqlRows(QSqlQuery *query) : m_query(query) { }
-    SqlRows(SqlRows &&other) noexcept : m_query(std::exchange(other.m_query, nullptr)) { }
+    explicit SqlRows(QSqlQuery *query)
+        : m_query(query)
+    { }
+    SqlRows(SqlRows &&other) noexcept
+        : m_query(std::exchange(other.m_query, nullptr))
+    { }
     SqlRows(const SqlRows &) = delete;
     SqlRows &operator=(const SqlRows &) = delete;
     SqlRows &operator=(SqlRows &&) = delete;
@@ -82,17 +85,19 @@ public:
     Result<std::vector<std::pair<QString, qint64>>> tableCounts() override;
     Status transaction(const std::function<Status()> &body) override;
 
-    Result<SignalInsert> insertSignal(const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow) override;
+    Result<SignalInsert> insertSignal(
+        const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow) override;
     Result<TriggerEnvelope> getSignal(const QString &id) override;
     Result<Page<TriggerEnvelope>> listSignals(const SignalFilter &filter, const PageRequest &page) override;
 
     Status createDefinition(const WorkflowDefinition &definition) override;
-    Result<WorkflowDefinition> updateDefinition(const WorkflowDefinition &definition,
-                                                std::optional<int> expectedVersion) override;
+    Result<WorkflowDefinition> updateDefinition(
+        const WorkflowDefinition &definition, std::optional<int> expectedVersion) override;
     Result<WorkflowDefinition> getDefinition(const QString &id) override;
-    Result<Page<WorkflowDefinition>> listDefinitions(const DefinitionFilter &filter, const PageRequest &page) override;
-    Result<std::vector<WorkflowDefinition>> enabledDefinitionsFor(const QString &tenantId,
-                                                                  const QString &triggerType) override;
+    Result<Page<WorkflowDefinition>> listDefinitions(
+        const DefinitionFilter &filter, const PageRequest &page) override;
+    Result<std::vector<WorkflowDefinition>> enabledDefinitionsFor(
+        const QString &tenantId, const QString &triggerType) override;
     Result<std::vector<WorkflowDefinition>> cronDefinitions() override;
     Status setDefinitionEnabled(const QString &id, bool enabled) override;
     Status deleteDefinition(const QString &id) override;
@@ -106,15 +111,26 @@ public:
     Status insertStepRuns(const std::vector<WorkflowStepRun> &steps) override;
     Result<WorkflowStepRun> getStepRun(const QString &id) override;
     Result<std::vector<WorkflowStepRun>> getRunSteps(const QString &runId) override;
-    Result<std::vector<WorkflowStepRun>> claimDueSteps(const QString &owner, const QDateTime &now,
-                                                       std::chrono::milliseconds lease, int limit) override;
-    Result<bool> renewLease(const QString &stepRunId, const QString &owner, int attempt,
-                            const QDateTime &expiresAt) override;
+    Result<std::vector<WorkflowStepRun>> claimDueSteps(
+        const QString &owner, const QDateTime &now, std::chrono::milliseconds lease, int limit) override;
+    Result<bool> renewLease(
+        const QString &stepRunId, const QString &owner, int attempt, const QDateTime &expiresAt) override;
     Status finishStep(const StepFinish &finish) override;
     Result<int> reclaimExpiredLeases(const QDateTime &now) override;
     Result<std::optional<QDateTime>> nextDueAt() override;
     Result<int> skipPendingSteps(const QString &runId, const QString &reason) override;
     Status rescheduleStep(const QString &stepRunId, const QDateTime &at) override;
+
+    Status parkStep(const QString &stepRunId, const QString &owner, int attempt) override;
+    Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
+        const Json &result, const std::optional<QString> &errorMessage) override;
+    Status reopenParkedStep(const QString &stepRunId) override;
+    Result<std::vector<QString>> skipSteps(
+        const std::vector<QString> &stepRunIds, const QString &reason, const QDateTime &at) override;
+    Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) override;
+    Status recordAttemptStarts(const std::vector<StepAttempt> &attempts) override;
+    Status recordAttemptEnd(const StepAttempt &attempt) override;
+    Result<std::vector<StepAttempt>> getRunAttempts(const QString &runId) override;
 
     Status appendLogs(const std::vector<ExecutionLog> &logs) override;
     Result<std::vector<ExecutionLog>> getRunLogs(const QString &runId) override;
@@ -131,9 +147,9 @@ public:
     Result<qint64> deleteHeartbeatsBefore(const QDateTime &cutoff) override;
 
     Result<IncidentOpen> openIncident(const Incident &incident) override;
-    Result<std::vector<Incident>> resolveIncidents(const QString &resourceId, const std::optional<QString> &definitionId,
-                                                   const QDateTime &at,
-                                                   const std::optional<QString> &resolvedByRunId) override;
+    Result<std::vector<Incident>> resolveIncidents(const QString &resourceId,
+        const std::optional<QString> &definitionId, const QDateTime &at,
+        const std::optional<QString> &resolvedByRunId) override;
     Result<Incident> getIncident(const QString &id) override;
     Result<Page<Incident>> listIncidents(const IncidentFilter &filter, const PageRequest &page) override;
 
@@ -159,8 +175,14 @@ protected:
     virtual QString claimSql() const = 0;
     // A condition on the agents table with the placeholder :tag.
     virtual QString tagConditionSql() const = 0;
-    // An expression giving insertion order of step runs and logs rows.
+    // An expression giving insertion order of step runs, attempts and logs rows.
     virtual QString insertionOrderSql() const = 0;
+    // A subquery answering the elements of the JSON array of strings bound to :ids (so that
+    // a list of any length is one statement text).
+    virtual QString idListSql() const = 0;
+    // Appended to a SELECT that reads rows the transaction then updates (PostgreSQL:
+    // FOR UPDATE; SQLite's BEGIN IMMEDIATE already excludes other writers).
+    virtual QString forUpdateSql() const = 0;
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
     // later COMMIT then silently rolls back).
     virtual bool failedStatementAbortsTransaction() const = 0;
@@ -219,20 +241,23 @@ private:
     void rollback();
     Status ensureConnected(const char *what);
     // Runs `body` (answering a Result) in a transaction, or inside the caller's when one is open.
-    template<typename F>
-    auto inTransaction(F &&body) -> decltype(body());
+    template<typename F> auto inTransaction(F &&body) -> decltype(body());
 
-    template<typename T>
-    using Reader = Result<T> (SqlStore::*)(const SqlRows &) const;
+    template<typename T> using Reader = Result<T> (SqlStore::*)(const SqlRows &) const;
     template<typename T>
     Result<std::vector<T>> readAll(Result<SqlRows> rows, Reader<T> read, const char *what);
     // The first row, or NotFound with `notFound` as the message.
     template<typename T>
     Result<T> readOne(Result<SqlRows> rows, Reader<T> read, const char *what, const QString &notFound);
-    // `select` is "SELECT <columns> FROM <table>"; pages by id descending.
+    // One page: `select` is "SELECT <columns> FROM <table>", `filter` already holds the
+    // condition for rows after the cursor; reads limit + 1 rows to know whether more follow.
     template<typename T, typename CursorOf>
-    Result<Page<T>> fetchPage(const QString &select, Filter filter, const PageRequest &page, bool integerCursor,
-                              Reader<T> read, CursorOf cursorOf, const char *what);
+    Result<Page<T>> fetchPage(const QString &select, Filter filter, const QString &orderBy, int limit,
+        Reader<T> read, CursorOf cursorOf, const char *what);
+    // Pages by text id, newest first (ids are time-ordered): the cursor is the last id.
+    template<typename T>
+    Result<Page<T>> fetchPageById(
+        const QString &select, Filter filter, const PageRequest &page, Reader<T> read, const char *what);
 
     Result<TriggerEnvelope> readSignal(const SqlRows &row) const;
     Result<WorkflowDefinition> readDefinition(const SqlRows &row) const;
@@ -242,11 +267,14 @@ private:
     Result<Agent> readAgent(const SqlRows &row) const;
     Result<Heartbeat> readHeartbeat(const SqlRows &row) const;
     Result<Incident> readIncident(const SqlRows &row) const;
+    Result<StepAttempt> readAttempt(const SqlRows &row) const;
 
     Binds definitionBinds(const WorkflowDefinition &definition) const;
     Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
     Status insertStep(const WorkflowStepRun &step);
     Result<bool> rowExists(const QString &table, const QString &id, const char *what);
+    // Why a fenced step update changed nothing: NotFound, or Conflict (lease lost).
+    Error leaseLost(const QString &stepRunId, const QString &owner, int attempt, const char *what);
     Result<std::optional<Incident>> openIncidentFor(const QString &definitionKey, const QString &resourceId);
 
     const Backend m_backend;
@@ -261,8 +289,7 @@ private:
     std::optional<Error> m_transactionError; // first failed statement of the open transaction
 };
 
-template<typename F>
-auto SqlStore::inTransaction(F &&body) -> decltype(body())
+template<typename F> auto SqlStore::inTransaction(F &&body) -> decltype(body())
 {
     if (m_inTransaction)
         return body();
@@ -309,26 +336,14 @@ Result<T> SqlStore::readOne(Result<SqlRows> rows, Reader<T> read, const char *wh
 }
 
 template<typename T, typename CursorOf>
-Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const PageRequest &page, bool integerCursor,
-                                    Reader<T> read, CursorOf cursorOf, const char *what)
+Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const QString &orderBy, int limit,
+    Reader<T> read, CursorOf cursorOf, const char *what)
 {
-    const int limit = std::clamp(page.limit, 1, 1000);
-    if (!page.cursor.isEmpty()) {
-        if (integerCursor) {
-            bool ok = false;
-            const qint64 cursor = page.cursor.toLongLong(&ok);
-            if (!ok)
-                return makeError(ErrorCode::Invalid,
-                                 QLatin1String(what) + QStringLiteral(": bad cursor \"%1\"").arg(page.cursor));
-            filter.add(QStringLiteral("id < :cursor"), ":cursor", cursor);
-        } else {
-            filter.add(QStringLiteral("id < :cursor"), ":cursor", page.cursor);
-        }
-    }
+    limit = std::clamp(limit, 1, 1000);
     QString sql = select;
     if (!filter.conditions.isEmpty())
         sql += QStringLiteral(" WHERE ") + filter.conditions.join(QStringLiteral(" AND "));
-    sql += QStringLiteral(" ORDER BY id DESC LIMIT :limit");
+    sql += QStringLiteral(" ORDER BY ") + orderBy + QStringLiteral(" LIMIT :limit");
     filter.binds.push_back({ ":limit", limit + 1 });
     Result<std::vector<T>> items = readAll(exec(sql, filter.binds, what), read, what);
     if (!items)
@@ -340,6 +355,17 @@ Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const 
         out.nextCursor = cursorOf(out.items.back());
     }
     return out;
+}
+
+template<typename T>
+Result<Page<T>> SqlStore::fetchPageById(
+    const QString &select, Filter filter, const PageRequest &page, Reader<T> read, const char *what)
+{
+    if (!page.cursor.isEmpty())
+        filter.add(QStringLiteral("id < :cursor"), ":cursor", page.cursor);
+    return fetchPage(
+        select, std::move(filter), QStringLiteral("id DESC"), page.limit, read,
+        [](const T &item) { return item.id; }, what);
 }
 
 } // namespace vigil
