@@ -324,6 +324,21 @@ Engine::~Engine()
 }
 
 Registry &Engine::registry() { return d->registry; }
+
+Status Engine::registerTrigger(const QString &type, TriggerRegistration registration)
+{
+    return d->registry.registerTrigger(type, std::move(registration));
+}
+
+Status Engine::registerAction(const QString &name, ActionHandler handler, ActionOptions options)
+{
+    return d->registry.registerAction(name, std::move(handler), std::move(options));
+}
+
+Status Engine::registerCondition(const QString &name, ConditionHandler handler, ConditionOptions options)
+{
+    return d->registry.registerCondition(name, std::move(handler), std::move(options));
+}
 const EngineOptions &Engine::options() const { return d->options; }
 QString Engine::ownerId() const { return d->options.ownerId; }
 bool Engine::isRunning() const { return d->running; }

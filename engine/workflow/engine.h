@@ -12,6 +12,7 @@
 // queued calls (EngineHost). Handlers are coroutines, so a slow handler never blocks
 // other runs; at most `concurrency` handlers run at once.
 
+#include "model/metatypes.h"
 #include "workflow/registry.h"
 
 #include <QObject>
@@ -75,6 +76,10 @@ public:
     ~Engine() override;
 
     Registry &registry();
+    // Pulse's registration calls, on the engine as in Pulse (they forward to registry()).
+    Status registerTrigger(const QString &type, TriggerRegistration registration);
+    Status registerAction(const QString &name, ActionHandler handler, ActionOptions options = {});
+    Status registerCondition(const QString &name, ConditionHandler handler, ConditionOptions options = {});
     const EngineOptions &options() const;
     QString ownerId() const;
 
