@@ -634,6 +634,21 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
              }
              if (Status ok = db.recordAttemptEnd(attempt); !ok)
                  return ok.error();
+             if (failed && !pending.step.parentStepRunId) {
+                 // A top-level step that failed for good fails its run in the same commit.
+                 Result<WorkflowRun> failedRun = db.transitionRun(pending.run.id, RunStatus::Failed);
+                 if (failedRun)
+                     state->completedRun = std::move(failedRun).value();
+                 else if (failedRun.error().code != ErrorCode::Conflict)
+                     return failedRun.error();
+                 const ExecutionLog note { newId(IdPrefix::Log), pending.run.id, std::nullopt, pending.run.tenantId,
+                                           LogLevel::Error,
+                                           QStringLiteral("run failed: step \"%1\": %2").arg(pending.step.stepName, outcome.error),
+                                           Json(), nowUtc() };
+                 if (Status ok = db.appendLogs({ note }); !ok)
+                     return ok.error();
+                 return true;
+             }
              if (failed)
                  return true;
              if (Status ok = advance(pending.run, pending.step, pending.place, skipCount, endSequence, state->inserted,
@@ -662,7 +677,10 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
                   publishStep(row);
               fireStepHook(pending.run, finished);
               if (failed) {
-                  failUpwards(pending.run, finished, outcome.error);
+                  if (pending.step.parentStepRunId)
+                      failUpwards(pending.run, finished, outcome.error);
+                  else if (state->completedRun)
+                      announceRunEnd(*state->completedRun, RunStatus::Failed);
               } else if (state->sequenceEnded) {
                   if (pending.step.parentStepRunId)
                       settleParallel(pending.run.id, *pending.step.parentStepRunId);
