@@ -19,8 +19,10 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
+#include <atomic>
 #include <memory>
 
 using namespace vigil;
@@ -334,6 +336,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
+        QLoggingCategory::setFilterRules(QStringLiteral("vigil.store.info=false"));
         registerBuiltins(m_registry);
         QVERIFY(m_http.start());
     }
@@ -484,8 +487,8 @@ private Q_SLOTS:
         QTest::newRow("log") << QStringLiteral("log") << QByteArray(R"({"message": "m"})") << QStringLiteral("message")
                              << QByteArray(R"({"message": "m", "level": "loud"})")
                              << QStringLiteral("steps[0].config.level: \"loud\" is not one of info, warn, error");
-        QTest::newRow("http_request") << QStringLiteral("http_request") << QByteArray(R"({"url": "http://x"})")
-                                      << QStringLiteral("url") << QByteArray(R"({"url": "http://x", "method": "get"})")
+        QTest::newRow("http_request") << QStringLiteral("http_request") << QByteArray(R"({"url": "x.example"})")
+                                      << QStringLiteral("url") << QByteArray(R"({"url": "x.example", "method": "get"})")
                                       << QStringLiteral("steps[0].config.method: \"get\" is not one of GET, POST, "
                                                         "PUT, PATCH, DELETE, HEAD");
         QTest::newRow("run_command") << QStringLiteral("run_command") << QByteArray(R"({"program": "echo"})")
@@ -515,7 +518,7 @@ private Q_SLOTS:
                                     << QByteArray(R"({"path": "/trigger", "op": "=~"})")
                                     << QStringLiteral("steps[0].config.op: \"=~\" is not one of ==, !=, <, <=, >, "
                                                       ">=, contains, exists");
-        QTest::newRow("http_check") << QStringLiteral("http_check") << QByteArray(R"({"url": "http://x"})")
+        QTest::newRow("http_check") << QStringLiteral("http_check") << QByteArray(R"({"url": "x.example"})")
                                     << QStringLiteral("url") << QByteArray() << QString();
     }
 
@@ -574,13 +577,13 @@ private Q_SLOTS:
         QTest::newRow("log data not an object") << QStringLiteral("log") << QByteArray(R"({"message": "m", "data": [1]})")
                                                 << QStringLiteral("config.data: expected an object");
         QTest::newRow("timeoutMs a string") << QStringLiteral("http_request")
-                                            << QByteArray(R"({"url": "http://x", "timeoutMs": "10s"})")
+                                            << QByteArray(R"({"url": "x.example", "timeoutMs": "10s"})")
                                             << QStringLiteral("config.timeoutMs: expected an integer");
         QTest::newRow("timeoutMs zero") << QStringLiteral("run_command")
                                         << QByteArray(R"({"program": "echo", "timeoutMs": 0})")
                                         << QStringLiteral("config.timeoutMs: must be between 1 and 86400000 ms, got 0");
         QTest::newRow("timeoutMs over a day") << QStringLiteral("http_check")
-                                              << QByteArray(R"({"url": "http://x", "timeoutMs": 86400001})")
+                                              << QByteArray(R"({"url": "x.example", "timeoutMs": 86400001})")
                                               << QStringLiteral("config.timeoutMs: must be between 1 and 86400000 "
                                                                 "ms, got 86400001");
         QTest::newRow("args not strings") << QStringLiteral("run_command")
@@ -590,12 +593,12 @@ private Q_SLOTS:
                                                 << QByteArray(R"({"program": "/bin/echo", "env": {"N": 1}})")
                                                 << QStringLiteral("config.env.N: expected a string");
         QTest::newRow("header value not a string") << QStringLiteral("http_request")
-                                                   << QByteArray(R"({"url": "http://x", "headers": {"X-N": 1}})")
+                                                   << QByteArray(R"({"url": "x.example", "headers": {"X-N": 1}})")
                                                    << QStringLiteral("config.headers.X-N: expected a string");
         QTest::newRow("config not an object") << QStringLiteral("notify") << QByteArray("[]")
                                               << QStringLiteral("config: expected an object");
         QTest::newRow("expectStatus a float") << QStringLiteral("http_check")
-                                              << QByteArray(R"({"url": "http://x", "expectStatus": 200.5})")
+                                              << QByteArray(R"({"url": "x.example", "expectStatus": 200.5})")
                                               << QStringLiteral("config.expectStatus: expected an integer");
         QTest::newRow("required state") << QStringLiteral("set_agent_state") << QByteArray("{}")
                                         << QStringLiteral("config.state: is required");
@@ -628,7 +631,7 @@ private Q_SLOTS:
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(dump(result.data), dump(json(R"({"message": "agent-1 is down"})")));
         QCOMPARE(m_logs.size(), size_t(1));
-        QCOMPARE(m_logs[0].level, LogLevel::Warn);
+        QCOMPARE(toString(m_logs[0].level), toString(LogLevel::Warn));
         QCOMPARE(m_logs[0].message, QStringLiteral("agent-1 is down"));
         QCOMPARE(dump(m_logs[0].data), dump(json(R"({"k": 1})")));
     }
@@ -638,11 +641,11 @@ private Q_SLOTS:
         const ActionResult result = runAction(QStringLiteral("log"), json(R"({"message": "m"})"));
         QVERIFY(result.success);
         QCOMPARE(m_logs.size(), size_t(1));
-        QCOMPARE(m_logs[0].level, LogLevel::Info);
+        QCOMPARE(toString(m_logs[0].level), toString(LogLevel::Info));
         QVERIFY(m_logs[0].data.is_null());
 
         QVERIFY(runAction(QStringLiteral("log"), json(R"({"message": "e", "level": "error"})")).success);
-        QCOMPARE(m_logs.back().level, LogLevel::Error);
+        QCOMPARE(toString(m_logs.back().level), toString(LogLevel::Error));
     }
 
     void logNeedsAMessage()
@@ -748,7 +751,7 @@ private Q_SLOTS:
         QCOMPARE(incident->resourceId, QStringLiteral("agent-1"));
         QCOMPARE(incident->definitionId, std::optional<QString>(QStringLiteral("wfd_test")));
         QCOMPARE(incident->runId, std::optional<QString>(QStringLiteral("run_test")));
-        QCOMPARE(incident->status, IncidentStatus::Open);
+        QCOMPARE(toString(incident->status), toString(IncidentStatus::Open));
         QCOMPARE(dump(incident->details), dump(context(Json()).trigger.payload));
         QVERIFY(logged(QStringLiteral("Incident created")));
     }
@@ -826,14 +829,14 @@ private Q_SLOTS:
         Result<Incident> resolved
             = m_services->store().getIncident(fromStd(ours.data["incidentId"].get<std::string>()));
         QVERIFY(resolved.ok());
-        QCOMPARE(resolved->status, IncidentStatus::Resolved);
+        QCOMPARE(toString(resolved->status), toString(IncidentStatus::Resolved));
         QCOMPARE(resolved->resolvedByRunId, std::optional<QString>(QStringLiteral("run_test")));
-        QCOMPARE(m_services->store().getIncident(foreign.id)->status, IncidentStatus::Open);
+        QCOMPARE(toString(m_services->store().getIncident(foreign.id)->status), toString(IncidentStatus::Open));
 
         const ActionResult all = runAction(QStringLiteral("resolve_incident"), json("{}"));
         QVERIFY(all.success);
         QCOMPARE(dump(all.data), dump(Json { { "resolved", Json::array({ toStd(foreign.id) }) } }));
-        QCOMPARE(m_services->store().getIncident(foreign.id)->status, IncidentStatus::Resolved);
+        QCOMPARE(toString(m_services->store().getIncident(foreign.id)->status), toString(IncidentStatus::Resolved));
 
         const ActionResult none = runAction(QStringLiteral("resolve_incident"), json("{}"));
         QVERIFY2(none.success, qPrintable(none.error));
@@ -877,7 +880,7 @@ private Q_SLOTS:
         QCOMPARE(dump(result.data), dump(json(R"({"agentId": "agent-1", "state": "down", "previous": "up"})")));
         Result<Agent> after = m_services->store().getAgent(QStringLiteral("agent-1"));
         QVERIFY(after.ok());
-        QCOMPARE(after->state, AgentState::Down);
+        QCOMPARE(toString(after->state), toString(AgentState::Down));
         QVERIFY(after->stateChangedAt >= start);
         QCOMPARE(after->misses, before.misses);
         QCOMPARE(after->lastSeenAt, before.lastSeenAt);
@@ -891,8 +894,8 @@ private Q_SLOTS:
             = runAction(QStringLiteral("set_agent_state"), json(R"({"agentId": "agent-7", "state": "paused"})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(dump(result.data), dump(json(R"({"agentId": "agent-7", "state": "paused", "previous": "down"})")));
-        QCOMPARE(m_services->store().getAgent(QStringLiteral("agent-7"))->state, AgentState::Paused);
-        QCOMPARE(m_services->store().getAgent(QStringLiteral("agent-1"))->state, AgentState::Up);
+        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("agent-7"))->state), toString(AgentState::Paused));
+        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("agent-1"))->state), toString(AgentState::Up));
     }
 
     void setAgentStateUnchangedKeepsItsTime()
@@ -913,7 +916,7 @@ private Q_SLOTS:
         result = runAction(QStringLiteral("set_agent_state"), json(R"({"agentId": "elsewhere", "state": "down"})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("agent elsewhere not found"));
-        QCOMPARE(m_services->store().getAgent(QStringLiteral("elsewhere"))->state, AgentState::Up);
+        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("elsewhere"))->state), toString(AgentState::Up));
     }
 
     // ---- agent_down ---------------------------------------------------------------------
@@ -1254,6 +1257,7 @@ private Q_SLOTS:
         QCoro::Task<ActionResult> task = m_registry.action(QStringLiteral("run_command"))->handler(ctx);
         QTRY_VERIFY(commandRunning("sleep 28.517"));
         ctx.cancel.cancel(QStringLiteral("run canceled by operator"));
+        QVERIFY(!task.isReady()); // never finished inside cancel(): the engine walks its table there
         const ActionResult result = QCoro::waitFor(task);
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("canceled: run canceled by operator"));
@@ -1269,6 +1273,23 @@ private Q_SLOTS:
         const ActionResult result = runAction(QStringLiteral("run_command"), ctx);
         QCOMPARE(result.error, QStringLiteral("canceled: shutdown"));
         QVERIFY(!commandRunning("sleep 26.113"));
+    }
+
+    void runCommandCannotStart()
+    {
+        // Executable, but not a program: execve refuses it (no shell falls back to run it).
+        const QString path = m_dir->filePath(QStringLiteral("not-a-program"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("\x01\x02 not an executable format\n");
+        file.close();
+        QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        const QString resolved = QDir(QDir(m_dir->path()).canonicalPath()).filePath(QStringLiteral("not-a-program"));
+        m_services->allowlist = { path };
+        const ActionResult result
+            = runAction(QStringLiteral("run_command"), Json { { "program", toStd(path) }, { "stdin", "x" } });
+        QVERIFY(!result.success);
+        QVERIFY2(result.error.startsWith(QStringLiteral("could not start %1: ").arg(resolved)), qPrintable(result.error));
     }
 
     void runCommandCrash()
@@ -1389,7 +1410,7 @@ private Q_SLOTS:
         QTest::addColumn<bool>("truncated");
         QTest::newRow("text") << QStringLiteral("/text") << QByteArray(R"("hello")") << false;
         QTest::newRow("JSON that does not parse stays text")
-            << QStringLiteral("/badjson") << QByteArray(R"("not json{")") << false;
+            << QStringLiteral("/badjson") << QByteArray("\"not json{\"") << false; // no raw string: moc counts its brace
         QTest::newRow("large text is cut") << QStringLiteral("/big") << QByteArray() << true;
         QTest::newRow("large JSON is cut and stays text") << QStringLiteral("/bigjson") << QByteArray() << true;
         QTest::newRow("redirect followed") << QStringLiteral("/redirect") << QByteArray(R"({"ok": true, "n": 3})")
@@ -1475,6 +1496,26 @@ private Q_SLOTS:
         QVERIFY(m_http.requests.empty());
     }
 
+    // Each thread has its own QNetworkAccessManager, which goes when the thread ends.
+    void httpRequestFromAnotherThread()
+    {
+        StepContext ctx = context(Json { { "url", toStd(m_http.url(QStringLiteral("/json"))) } });
+        ctx.logSink = nullptr; // m_logs belongs to this thread
+        ctx.services = nullptr;
+        const ActionHandler handler = m_registry.action(QStringLiteral("http_request"))->handler;
+        std::atomic<bool> finished = false;
+        ActionResult result;
+        std::unique_ptr<QThread> thread(QThread::create([&] {
+            result = QCoro::waitFor(handler(ctx));
+            finished = true;
+        }));
+        thread->start();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.load(), 10000); // this thread serves the request meanwhile
+        QVERIFY(thread->wait(10000));
+        QVERIFY2(result.success, qPrintable(result.error));
+        QCOMPARE(dump(result.data["body"]), dump(json(R"({"ok": true, "n": 3})")));
+    }
+
     void httpRequestRefusesBadUrls_data()
     {
         QTest::addColumn<QString>("url");
@@ -1543,7 +1584,7 @@ private Q_SLOTS:
         QCOMPARE(outcome.value, false);
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
         QVERIFY(logged(QStringLiteral("timed out after 300 ms")));
-        QCOMPARE(m_logs.back().level, LogLevel::Warn);
+        QCOMPARE(toString(m_logs.back().level), toString(LogLevel::Warn));
     }
 
     void httpCheckCancelIsAnError()

@@ -100,6 +100,8 @@ QCoro::Task<HttpOutcome> perform(HttpCall call, CancellationToken cancel)
         QObject scope;
         // Read as it arrives and drop what is over the cap, so memory stays bounded.
         const auto drain = [&outcome, reply] {
+            if (!reply->isOpen())
+                return; // aborted: abort() closes the device
             if (!appendCapped(outcome.body, reply->readAll()))
                 outcome.truncated = true;
         };

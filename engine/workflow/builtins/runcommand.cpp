@@ -170,7 +170,7 @@ QCoro::Task<ActionResult> runCommand(StepContext ctx)
     });
 
     process.start(QIODevice::ReadWrite);
-    if (input)
+    if (input && process.state() != QProcess::NotRunning) // not when it failed to start at once
         process.write(input->toUtf8());
     process.closeWriteChannel(); // EOF for programs that read stdin (cat), after the input
     deadline.start(int(timeoutMs));
