@@ -21,7 +21,6 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
-
 #include <atomic>
 #include <memory>
 
@@ -74,9 +73,12 @@ public:
         QString severity;
     };
 
-    explicit TestServices(std::unique_ptr<Store> store) : m_store(std::move(store)) { }
+    explicit TestServices(std::unique_ptr<Store> store)
+        : m_store(std::move(store))
+    { }
 
-    Result<TriggerEnvelope> emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey) override
+    Result<TriggerEnvelope> emitSignal(
+        const TriggerInput &input, const std::optional<QString> &dedupKey) override
     {
         if (emitError)
             return *emitError;
@@ -131,7 +133,8 @@ public:
     }
     int requestsTo(const QByteArray &path) const
     {
-        return int(std::count_if(requests.begin(), requests.end(), [&](const Request &r) { return r.path == path; }));
+        return int(std::count_if(
+            requests.begin(), requests.end(), [&](const Request &r) { return r.path == path; }));
     }
     const Request &last() const { return requests.back(); }
 
@@ -167,7 +170,8 @@ private:
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines[i].indexOf(':');
             if (colon > 0)
-                request.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
+                request.headers.insert(
+                    lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
         }
         const qsizetype length = request.headers.value("content-length", "0").toLongLong();
         if (buffer.size() < headEnd + 4 + length)
@@ -212,9 +216,9 @@ private:
             status = 404;
             body = R"({"error":"no route"})";
         }
-        QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + " Test\r\nContent-Type: " + contentType
-            + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\nConnection: close\r\n" + extraHeaders
-            + "\r\n";
+        QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + " Test\r\nContent-Type: "
+            + contentType + "\r\nContent-Length: " + QByteArray::number(body.size())
+            + "\r\nConnection: close\r\n" + extraHeaders + "\r\n";
         if (request.method != "HEAD")
             response += body;
         socket->setProperty("answered", true);
@@ -272,7 +276,8 @@ private:
         ctx.trigger.resourceType = QStringLiteral("agent");
         ctx.trigger.resourceId = QStringLiteral("agent-1");
         ctx.trigger.createdAt = nowUtc();
-        ctx.trigger.payload = json(R"({"misses": 3, "ratio": 2.5, "state": "down", "note": "disk full on /var",
+        ctx.trigger.payload
+            = json(R"({"misses": 3, "ratio": 2.5, "state": "down", "note": "disk full on /var",
             "hosts": ["a", "b"], "ok": true, "none": null, "obj": {"x": 1}, "a/b": 1})");
         ctx.run.id = QStringLiteral("run_test");
         ctx.run.definitionId = QStringLiteral("wfd_test");
@@ -298,7 +303,10 @@ private:
             return ActionResult::failure(QStringLiteral("test: no action %1").arg(name));
         return QCoro::waitFor(action->handler(ctx));
     }
-    ActionResult runAction(const QString &name, const Json &stepConfig) { return runAction(name, context(stepConfig)); }
+    ActionResult runAction(const QString &name, const Json &stepConfig)
+    {
+        return runAction(name, context(stepConfig));
+    }
 
     ConditionOutcome runCondition(const QString &name, const StepContext &ctx)
     {
@@ -329,7 +337,8 @@ private:
 
     bool logged(const QString &text) const
     {
-        return std::any_of(m_logs.begin(), m_logs.end(), [&](const LogLine &l) { return l.message.contains(text); });
+        return std::any_of(
+            m_logs.begin(), m_logs.end(), [&](const LogLine &l) { return l.message.contains(text); });
     }
 
 private Q_SLOTS:
@@ -369,14 +378,16 @@ private Q_SLOTS:
     {
         QStringList actions = m_registry.actionNames();
         actions.sort();
-        QCOMPARE(actions, QStringList({ QStringLiteral("create_incident"), QStringLiteral("emit_signal"),
-                                        QStringLiteral("http_request"), QStringLiteral("log"), QStringLiteral("notify"),
-                                        QStringLiteral("resolve_incident"), QStringLiteral("run_command"),
-                                        QStringLiteral("set_agent_state") }));
+        QCOMPARE(actions,
+            QStringList({ QStringLiteral("create_incident"), QStringLiteral("emit_signal"),
+                QStringLiteral("http_request"), QStringLiteral("log"), QStringLiteral("notify"),
+                QStringLiteral("resolve_incident"), QStringLiteral("run_command"),
+                QStringLiteral("set_agent_state") }));
         QStringList conditions = m_registry.conditionNames();
         conditions.sort();
-        QCOMPARE(conditions, QStringList({ QStringLiteral("agent_down"), QStringLiteral("expression"),
-                                           QStringLiteral("http_check") }));
+        QCOMPARE(conditions,
+            QStringList({ QStringLiteral("agent_down"), QStringLiteral("expression"),
+                QStringLiteral("http_check") }));
     }
 
     void configSchema_data()
@@ -413,16 +424,19 @@ private Q_SLOTS:
             {"name": "environment", "type": "string", "required": false},
             {"name": "payload", "type": "object", "required": false},
             {"name": "dedupKey", "type": "string", "required": false}])");
-        QTest::newRow("create_incident") << QStringLiteral("create_incident") << true << true << QByteArray(R"([
+        QTest::newRow("create_incident")
+            << QStringLiteral("create_incident") << true << true << QByteArray(R"([
             {"name": "title", "type": "string", "required": false},
             {"name": "severity", "type": "string", "required": false, "default": "medium",
              "choices": ["low", "medium", "high", "critical"]},
             {"name": "details", "type": "object", "required": false}])");
-        QTest::newRow("resolve_incident") << QStringLiteral("resolve_incident") << true << true << QByteArray(R"([
+        QTest::newRow("resolve_incident")
+            << QStringLiteral("resolve_incident") << true << true << QByteArray(R"([
             {"name": "resourceId", "type": "string", "required": false},
             {"name": "scope", "type": "string", "required": false, "default": "resource",
              "choices": ["resource", "workflow"]}])");
-        QTest::newRow("set_agent_state") << QStringLiteral("set_agent_state") << true << true << QByteArray(R"([
+        QTest::newRow("set_agent_state")
+            << QStringLiteral("set_agent_state") << true << true << QByteArray(R"([
             {"name": "agentId", "type": "string", "required": false},
             {"name": "state", "type": "string", "required": true, "choices": ["new", "up", "late", "down", "paused"]}])");
         QTest::newRow("notify") << QStringLiteral("notify") << true << false << QByteArray(R"([
@@ -484,40 +498,50 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("badChoice"); // {field: value} outside the choices, or empty
         QTest::addColumn<QString>("badChoiceMessage");
 
-        QTest::newRow("log") << QStringLiteral("log") << QByteArray(R"({"message": "m"})") << QStringLiteral("message")
+        QTest::newRow("log") << QStringLiteral("log") << QByteArray(R"({"message": "m"})")
+                             << QStringLiteral("message")
                              << QByteArray(R"({"message": "m", "level": "loud"})")
-                             << QStringLiteral("steps[0].config.level: \"loud\" is not one of info, warn, error");
-        QTest::newRow("http_request") << QStringLiteral("http_request") << QByteArray(R"({"url": "x.example"})")
-                                      << QStringLiteral("url") << QByteArray(R"({"url": "x.example", "method": "get"})")
-                                      << QStringLiteral("steps[0].config.method: \"get\" is not one of GET, POST, "
-                                                        "PUT, PATCH, DELETE, HEAD");
+                             << QStringLiteral(
+                                    "steps[0].config.level: \"loud\" is not one of info, warn, error");
+        QTest::newRow("http_request")
+            << QStringLiteral("http_request") << QByteArray(R"({"url": "x.example"})")
+            << QStringLiteral("url") << QByteArray(R"({"url": "x.example", "method": "get"})")
+            << QStringLiteral("steps[0].config.method: \"get\" is not one of GET, POST, "
+                              "PUT, PATCH, DELETE, HEAD");
         QTest::newRow("run_command") << QStringLiteral("run_command") << QByteArray(R"({"program": "echo"})")
                                      << QStringLiteral("program") << QByteArray() << QString();
         QTest::newRow("emit_signal") << QStringLiteral("emit_signal") << QByteArray(R"({"type": "x"})")
                                      << QStringLiteral("type") << QByteArray() << QString();
-        QTest::newRow("create_incident") << QStringLiteral("create_incident") << QByteArray("{}") << QString()
-                                         << QByteArray(R"({"severity": "meh"})")
-                                         << QStringLiteral("steps[0].config.severity: \"meh\" is not one of low, "
-                                                           "medium, high, critical");
-        QTest::newRow("resolve_incident") << QStringLiteral("resolve_incident") << QByteArray("{}") << QString()
-                                          << QByteArray(R"({"scope": "all"})")
-                                          << QStringLiteral("steps[0].config.scope: \"all\" is not one of resource, "
-                                                            "workflow");
-        QTest::newRow("set_agent_state") << QStringLiteral("set_agent_state") << QByteArray(R"({"state": "up"})")
-                                         << QStringLiteral("state") << QByteArray(R"({"state": "gone"})")
-                                         << QStringLiteral("steps[0].config.state: \"gone\" is not one of new, up, "
-                                                           "late, down, paused");
-        QTest::newRow("notify") << QStringLiteral("notify") << QByteArray(R"({"title": "t"})") << QStringLiteral("title")
+        QTest::newRow("create_incident")
+            << QStringLiteral("create_incident") << QByteArray("{}") << QString()
+            << QByteArray(R"({"severity": "meh"})")
+            << QStringLiteral("steps[0].config.severity: \"meh\" is not one of low, "
+                              "medium, high, critical");
+        QTest::newRow("resolve_incident")
+            << QStringLiteral("resolve_incident") << QByteArray("{}") << QString()
+            << QByteArray(R"({"scope": "all"})")
+            << QStringLiteral("steps[0].config.scope: \"all\" is not one of resource, "
+                              "workflow");
+        QTest::newRow("set_agent_state")
+            << QStringLiteral("set_agent_state") << QByteArray(R"({"state": "up"})")
+            << QStringLiteral("state") << QByteArray(R"({"state": "gone"})")
+            << QStringLiteral("steps[0].config.state: \"gone\" is not one of new, up, "
+                              "late, down, paused");
+        QTest::newRow("notify") << QStringLiteral("notify") << QByteArray(R"({"title": "t"})")
+                                << QStringLiteral("title")
                                 << QByteArray(R"({"title": "t", "severity": "warn"})")
-                                << QStringLiteral("steps[0].config.severity: \"warn\" is not one of info, warning, "
-                                                  "error");
-        QTest::newRow("agent_down") << QStringLiteral("agent_down") << QByteArray("{}") << QString() << QByteArray()
-                                    << QString();
+                                << QStringLiteral(
+                                       "steps[0].config.severity: \"warn\" is not one of info, warning, "
+                                       "error");
+        QTest::newRow("agent_down") << QStringLiteral("agent_down") << QByteArray("{}") << QString()
+                                    << QByteArray() << QString();
         QTest::newRow("expression") << QStringLiteral("expression")
-                                    << QByteArray(R"({"path": "/trigger", "op": "exists"})") << QStringLiteral("path")
+                                    << QByteArray(R"({"path": "/trigger", "op": "exists"})")
+                                    << QStringLiteral("path")
                                     << QByteArray(R"({"path": "/trigger", "op": "=~"})")
-                                    << QStringLiteral("steps[0].config.op: \"=~\" is not one of ==, !=, <, <=, >, "
-                                                      ">=, contains, exists");
+                                    << QStringLiteral(
+                                           "steps[0].config.op: \"=~\" is not one of ==, !=, <, <=, >, "
+                                           ">=, contains, exists");
         QTest::newRow("http_check") << QStringLiteral("http_check") << QByteArray(R"({"url": "x.example"})")
                                     << QStringLiteral("url") << QByteArray() << QString();
     }
@@ -533,7 +557,8 @@ private Q_SLOTS:
         const Registry::Action *action = m_registry.action(name);
         const Registry::Condition *condition = m_registry.condition(name);
         QVERIFY(action || condition);
-        const std::vector<ConfigField> &schema = action ? action->options.configSchema : condition->options.configSchema;
+        const std::vector<ConfigField> &schema
+            = action ? action->options.configSchema : condition->options.configSchema;
         const QString path = QStringLiteral("steps[0].config");
 
         const Json config = json(valid);
@@ -550,7 +575,8 @@ private Q_SLOTS:
             without.erase(toStd(requiredField));
             const Status missing = checkConfig(schema, without, path);
             QVERIFY(!missing.ok());
-            QCOMPARE(missing.error().message, path + QLatin1Char('.') + requiredField + QStringLiteral(": is required"));
+            QCOMPARE(missing.error().message,
+                path + QLatin1Char('.') + requiredField + QStringLiteral(": is required"));
         }
         if (!badChoice.isEmpty()) {
             const Status refused = checkConfig(schema, json(badChoice), path);
@@ -569,37 +595,39 @@ private Q_SLOTS:
 
         QTest::newRow("log message not a string") << QStringLiteral("log") << QByteArray(R"({"message": 5})")
                                                   << QStringLiteral("config.message: expected a string");
-        QTest::newRow("log unknown field") << QStringLiteral("log") << QByteArray(R"({"message": "m", "bogus": 1})")
-                                           << QStringLiteral("config.bogus: unknown field");
+        QTest::newRow("log unknown field")
+            << QStringLiteral("log") << QByteArray(R"({"message": "m", "bogus": 1})")
+            << QStringLiteral("config.bogus: unknown field");
         QTest::newRow("log level rendered off the list")
             << QStringLiteral("log") << QByteArray(R"({"message": "m", "level": "debug"})")
             << QStringLiteral("config.level: \"debug\" is not one of info, warn, error");
-        QTest::newRow("log data not an object") << QStringLiteral("log") << QByteArray(R"({"message": "m", "data": [1]})")
-                                                << QStringLiteral("config.data: expected an object");
-        QTest::newRow("timeoutMs a string") << QStringLiteral("http_request")
-                                            << QByteArray(R"({"url": "x.example", "timeoutMs": "10s"})")
-                                            << QStringLiteral("config.timeoutMs: expected an integer");
-        QTest::newRow("timeoutMs zero") << QStringLiteral("run_command")
-                                        << QByteArray(R"({"program": "echo", "timeoutMs": 0})")
-                                        << QStringLiteral("config.timeoutMs: must be between 1 and 86400000 ms, got 0");
-        QTest::newRow("timeoutMs over a day") << QStringLiteral("http_check")
-                                              << QByteArray(R"({"url": "x.example", "timeoutMs": 86400001})")
-                                              << QStringLiteral("config.timeoutMs: must be between 1 and 86400000 "
-                                                                "ms, got 86400001");
-        QTest::newRow("args not strings") << QStringLiteral("run_command")
-                                          << QByteArray(R"({"program": "echo", "args": ["a", 1]})")
-                                          << QStringLiteral("config.args: expected an array of strings");
-        QTest::newRow("env value not a string") << QStringLiteral("run_command")
-                                                << QByteArray(R"({"program": "/bin/echo", "env": {"N": 1}})")
-                                                << QStringLiteral("config.env.N: expected a string");
-        QTest::newRow("header value not a string") << QStringLiteral("http_request")
-                                                   << QByteArray(R"({"url": "x.example", "headers": {"X-N": 1}})")
-                                                   << QStringLiteral("config.headers.X-N: expected a string");
-        QTest::newRow("config not an object") << QStringLiteral("notify") << QByteArray("[]")
-                                              << QStringLiteral("config: expected an object");
-        QTest::newRow("expectStatus a float") << QStringLiteral("http_check")
-                                              << QByteArray(R"({"url": "x.example", "expectStatus": 200.5})")
-                                              << QStringLiteral("config.expectStatus: expected an integer");
+        QTest::newRow("log data not an object")
+            << QStringLiteral("log") << QByteArray(R"({"message": "m", "data": [1]})")
+            << QStringLiteral("config.data: expected an object");
+        QTest::newRow("timeoutMs a string")
+            << QStringLiteral("http_request") << QByteArray(R"({"url": "x.example", "timeoutMs": "10s"})")
+            << QStringLiteral("config.timeoutMs: expected an integer");
+        QTest::newRow("timeoutMs zero")
+            << QStringLiteral("run_command") << QByteArray(R"({"program": "echo", "timeoutMs": 0})")
+            << QStringLiteral("config.timeoutMs: must be between 1 and 86400000 ms, got 0");
+        QTest::newRow("timeoutMs over a day")
+            << QStringLiteral("http_check") << QByteArray(R"({"url": "x.example", "timeoutMs": 86400001})")
+            << QStringLiteral("config.timeoutMs: must be between 1 and 86400000 "
+                              "ms, got 86400001");
+        QTest::newRow("args not strings")
+            << QStringLiteral("run_command") << QByteArray(R"({"program": "echo", "args": ["a", 1]})")
+            << QStringLiteral("config.args: expected an array of strings");
+        QTest::newRow("env value not a string")
+            << QStringLiteral("run_command") << QByteArray(R"({"program": "/bin/echo", "env": {"N": 1}})")
+            << QStringLiteral("config.env.N: expected a string");
+        QTest::newRow("header value not a string")
+            << QStringLiteral("http_request") << QByteArray(R"({"url": "x.example", "headers": {"X-N": 1}})")
+            << QStringLiteral("config.headers.X-N: expected a string");
+        QTest::newRow("config not an object")
+            << QStringLiteral("notify") << QByteArray("[]") << QStringLiteral("config: expected an object");
+        QTest::newRow("expectStatus a float")
+            << QStringLiteral("http_check") << QByteArray(R"({"url": "x.example", "expectStatus": 200.5})")
+            << QStringLiteral("config.expectStatus: expected an integer");
         QTest::newRow("required state") << QStringLiteral("set_agent_state") << QByteArray("{}")
                                         << QStringLiteral("config.state: is required");
     }
@@ -626,8 +654,8 @@ private Q_SLOTS:
 
     void logWritesTheLine()
     {
-        const ActionResult result
-            = runAction(QStringLiteral("log"), json(R"({"message": "agent-1 is down", "level": "warn", "data": {"k": 1}})"));
+        const ActionResult result = runAction(QStringLiteral("log"),
+            json(R"({"message": "agent-1 is down", "level": "warn", "data": {"k": 1}})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(dump(result.data), dump(json(R"({"message": "agent-1 is down"})")));
         QCOMPARE(m_logs.size(), size_t(1));
@@ -660,7 +688,8 @@ private Q_SLOTS:
 
     void emitSignalPassesEveryField()
     {
-        const ActionResult result = runAction(QStringLiteral("emit_signal"), json(R"({"type": "remediation.done",
+        const ActionResult result
+            = runAction(QStringLiteral("emit_signal"), json(R"({"type": "remediation.done",
             "source": "ops", "resourceType": "service", "resourceId": "db-1", "environment": "prod",
             "payload": {"attempt": 2}, "dedupKey": "k1"})"));
         QVERIFY2(result.success, qPrintable(result.error));
@@ -695,13 +724,15 @@ private Q_SLOTS:
         const ActionResult second = runAction(QStringLiteral("emit_signal"), config);
         QVERIFY(first.success && second.success);
         QCOMPARE(dump(second.data), dump(first.data));
-        const ActionResult other = runAction(QStringLiteral("emit_signal"), json(R"({"type": "x.y", "dedupKey": "other"})"));
+        const ActionResult other
+            = runAction(QStringLiteral("emit_signal"), json(R"({"type": "x.y", "dedupKey": "other"})"));
         QVERIFY(other.data["triggerId"] != first.data["triggerId"]);
     }
 
     void emitSignalFailsWhenTheEngineRefuses()
     {
-        m_services->emitError = makeError(ErrorCode::Invalid, QStringLiteral("payload.misses: expected an integer"));
+        m_services->emitError
+            = makeError(ErrorCode::Invalid, QStringLiteral("payload.misses: expected an integer"));
         const ActionResult result = runAction(QStringLiteral("emit_signal"), json(R"({"type": "x.y"})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("could not emit x.y: payload.misses: expected an integer"));
@@ -712,7 +743,7 @@ private Q_SLOTS:
     void notifyPassesTitleBodySeverity()
     {
         const ActionResult result = runAction(QStringLiteral("notify"),
-                                              json(R"({"title": "agent-1 down", "body": "3 misses", "severity": "error"})"));
+            json(R"({"title": "agent-1 down", "body": "3 misses", "severity": "error"})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(dump(result.data), dump(json(R"({"notified": true})")));
         QCOMPARE(m_services->notifications.size(), size_t(1));
@@ -759,7 +790,8 @@ private Q_SLOTS:
     void createIncidentIsIdempotent()
     {
         const ActionResult first = runAction(QStringLiteral("create_incident"), json("{}"));
-        const ActionResult second = runAction(QStringLiteral("create_incident"), json(R"({"title": "again"})"));
+        const ActionResult second
+            = runAction(QStringLiteral("create_incident"), json(R"({"title": "again"})"));
         QVERIFY(first.success && second.success);
         QCOMPARE(second.data["created"], Json(false));
         QCOMPARE(second.data["incidentId"], first.data["incidentId"]);
@@ -773,7 +805,8 @@ private Q_SLOTS:
 
     void createIncidentUsesItsConfig()
     {
-        StepContext ctx = context(json(R"({"title": "DB down", "severity": "critical", "details": {"why": "disk"}})"));
+        StepContext ctx
+            = context(json(R"({"title": "DB down", "severity": "critical", "details": {"why": "disk"}})"));
         ctx.trigger.resourceType = QStringLiteral("service");
         const ActionResult result = runAction(QStringLiteral("create_incident"), ctx);
         QVERIFY2(result.success, qPrintable(result.error));
@@ -804,7 +837,8 @@ private Q_SLOTS:
         ctx.trigger.resourceId.reset();
         const ActionResult result = runAction(QStringLiteral("create_incident"), ctx);
         QVERIFY(!result.success);
-        QCOMPARE(result.error, QStringLiteral("create_incident needs a signal with a resourceId (signal trg_test has none)"));
+        QCOMPARE(result.error,
+            QStringLiteral("create_incident needs a signal with a resourceId (signal trg_test has none)"));
     }
 
     // ---- resolve_incident ---------------------------------------------------------------
@@ -825,18 +859,21 @@ private Q_SLOTS:
         const ActionResult workflowOnly
             = runAction(QStringLiteral("resolve_incident"), json(R"({"scope": "workflow"})"));
         QVERIFY2(workflowOnly.success, qPrintable(workflowOnly.error));
-        QCOMPARE(dump(workflowOnly.data), dump(Json { { "resolved", Json::array({ ours.data["incidentId"] }) } }));
+        QCOMPARE(
+            dump(workflowOnly.data), dump(Json { { "resolved", Json::array({ ours.data["incidentId"] }) } }));
         Result<Incident> resolved
             = m_services->store().getIncident(fromStd(ours.data["incidentId"].get<std::string>()));
         QVERIFY(resolved.ok());
         QCOMPARE(toString(resolved->status), toString(IncidentStatus::Resolved));
         QCOMPARE(resolved->resolvedByRunId, std::optional<QString>(QStringLiteral("run_test")));
-        QCOMPARE(toString(m_services->store().getIncident(foreign.id)->status), toString(IncidentStatus::Open));
+        QCOMPARE(
+            toString(m_services->store().getIncident(foreign.id)->status), toString(IncidentStatus::Open));
 
         const ActionResult all = runAction(QStringLiteral("resolve_incident"), json("{}"));
         QVERIFY(all.success);
         QCOMPARE(dump(all.data), dump(Json { { "resolved", Json::array({ toStd(foreign.id) }) } }));
-        QCOMPARE(toString(m_services->store().getIncident(foreign.id)->status), toString(IncidentStatus::Resolved));
+        QCOMPARE(toString(m_services->store().getIncident(foreign.id)->status),
+            toString(IncidentStatus::Resolved));
 
         const ActionResult none = runAction(QStringLiteral("resolve_incident"), json("{}"));
         QVERIFY2(none.success, qPrintable(none.error));
@@ -851,9 +888,11 @@ private Q_SLOTS:
         QVERIFY(opened.success);
         QVERIFY(runAction(QStringLiteral("create_incident"), json("{}")).success); // agent-1's
 
-        const ActionResult result = runAction(QStringLiteral("resolve_incident"), json(R"({"resourceId": "agent-2"})"));
+        const ActionResult result
+            = runAction(QStringLiteral("resolve_incident"), json(R"({"resourceId": "agent-2"})"));
         QVERIFY(result.success);
-        QCOMPARE(dump(result.data), dump(Json { { "resolved", Json::array({ opened.data["incidentId"] }) } }));
+        QCOMPARE(
+            dump(result.data), dump(Json { { "resolved", Json::array({ opened.data["incidentId"] }) } }));
         IncidentFilter open;
         open.status = IncidentStatus::Open;
         QCOMPARE(m_services->store().listIncidents(open, {})->items.size(), size_t(1));
@@ -865,8 +904,9 @@ private Q_SLOTS:
         ctx.trigger.resourceId.reset();
         const ActionResult result = runAction(QStringLiteral("resolve_incident"), ctx);
         QVERIFY(!result.success);
-        QCOMPARE(result.error, QStringLiteral("resolve_incident needs config.resourceId or a signal with a resourceId "
-                                              "(signal trg_test has none)"));
+        QCOMPARE(result.error,
+            QStringLiteral("resolve_incident needs config.resourceId or a signal with a resourceId "
+                           "(signal trg_test has none)"));
     }
 
     // ---- set_agent_state ----------------------------------------------------------------
@@ -875,9 +915,11 @@ private Q_SLOTS:
     {
         const Agent before = putAgent(QStringLiteral("agent-1"), AgentState::Up);
         const QDateTime start = nowUtc();
-        const ActionResult result = runAction(QStringLiteral("set_agent_state"), json(R"({"state": "down"})"));
+        const ActionResult result
+            = runAction(QStringLiteral("set_agent_state"), json(R"({"state": "down"})"));
         QVERIFY2(result.success, qPrintable(result.error));
-        QCOMPARE(dump(result.data), dump(json(R"({"agentId": "agent-1", "state": "down", "previous": "up"})")));
+        QCOMPARE(
+            dump(result.data), dump(json(R"({"agentId": "agent-1", "state": "down", "previous": "up"})")));
         Result<Agent> after = m_services->store().getAgent(QStringLiteral("agent-1"));
         QVERIFY(after.ok());
         QCOMPARE(toString(after->state), toString(AgentState::Down));
@@ -890,21 +932,26 @@ private Q_SLOTS:
     {
         putAgent(QStringLiteral("agent-1"), AgentState::Up);
         putAgent(QStringLiteral("agent-7"), AgentState::Down);
-        const ActionResult result
-            = runAction(QStringLiteral("set_agent_state"), json(R"({"agentId": "agent-7", "state": "paused"})"));
+        const ActionResult result = runAction(
+            QStringLiteral("set_agent_state"), json(R"({"agentId": "agent-7", "state": "paused"})"));
         QVERIFY2(result.success, qPrintable(result.error));
-        QCOMPARE(dump(result.data), dump(json(R"({"agentId": "agent-7", "state": "paused", "previous": "down"})")));
-        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("agent-7"))->state), toString(AgentState::Paused));
-        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("agent-1"))->state), toString(AgentState::Up));
+        QCOMPARE(dump(result.data),
+            dump(json(R"({"agentId": "agent-7", "state": "paused", "previous": "down"})")));
+        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("agent-7"))->state),
+            toString(AgentState::Paused));
+        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("agent-1"))->state),
+            toString(AgentState::Up));
     }
 
     void setAgentStateUnchangedKeepsItsTime()
     {
         const Agent before = putAgent(QStringLiteral("agent-1"), AgentState::Down);
-        const ActionResult result = runAction(QStringLiteral("set_agent_state"), json(R"({"state": "down"})"));
+        const ActionResult result
+            = runAction(QStringLiteral("set_agent_state"), json(R"({"state": "down"})"));
         QVERIFY(result.success);
         QCOMPARE(result.data["previous"], Json("down"));
-        QCOMPARE(m_services->store().getAgent(QStringLiteral("agent-1"))->stateChangedAt, before.stateChangedAt);
+        QCOMPARE(
+            m_services->store().getAgent(QStringLiteral("agent-1"))->stateChangedAt, before.stateChangedAt);
     }
 
     void setAgentStateOfAnUnknownAgent()
@@ -913,10 +960,12 @@ private Q_SLOTS:
         ActionResult result = runAction(QStringLiteral("set_agent_state"), json(R"({"state": "up"})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("agent agent-1 not found"));
-        result = runAction(QStringLiteral("set_agent_state"), json(R"({"agentId": "elsewhere", "state": "down"})"));
+        result = runAction(
+            QStringLiteral("set_agent_state"), json(R"({"agentId": "elsewhere", "state": "down"})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("agent elsewhere not found"));
-        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("elsewhere"))->state), toString(AgentState::Up));
+        QCOMPARE(toString(m_services->store().getAgent(QStringLiteral("elsewhere"))->state),
+            toString(AgentState::Up));
     }
 
     // ---- agent_down ---------------------------------------------------------------------
@@ -936,7 +985,8 @@ private Q_SLOTS:
     void agentDownOfAnUnknownAgentIsAnError()
     {
         putAgent(QStringLiteral("elsewhere"), AgentState::Down, QStringLiteral("t2"));
-        ConditionOutcome outcome = runCondition(QStringLiteral("agent_down"), json(R"({"agentId": "ghost"})"));
+        ConditionOutcome outcome
+            = runCondition(QStringLiteral("agent_down"), json(R"({"agentId": "ghost"})"));
         QVERIFY(!outcome.ok);
         QCOMPARE(outcome.error, QStringLiteral("agent ghost not found"));
         outcome = runCondition(QStringLiteral("agent_down"), json(R"({"agentId": "elsewhere"})"));
@@ -948,7 +998,8 @@ private Q_SLOTS:
         outcome = runCondition(QStringLiteral("agent_down"), ctx);
         QVERIFY(!outcome.ok);
         QCOMPARE(outcome.error,
-                 QStringLiteral("agent_down needs config.agentId or a signal with a resourceId (signal trg_test has none)"));
+            QStringLiteral(
+                "agent_down needs config.agentId or a signal with a resourceId (signal trg_test has none)"));
     }
 
     // ---- expression ---------------------------------------------------------------------
@@ -961,7 +1012,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected"); // "true", "false", or the error
 
         const auto row = [](const char *name, const char *path, const char *op, const QByteArray &value,
-                            const QString &expected) {
+                             const QString &expected) {
             QTest::newRow(name) << QString::fromUtf8(path) << QString::fromUtf8(op) << value << expected;
         };
         const QString yes = QStringLiteral("true");
@@ -1026,11 +1077,13 @@ private Q_SLOTS:
         row("workflow config", "/config/threshold", "<=", "3", yes);
         // errors
         row("no leading slash", "trigger/payload", "exists", QByteArray(),
-            QStringLiteral("config.path: \"trigger/payload\" is not a JSON pointer (it must be empty or start with "
-                           "\"/\", and \"~\" must be followed by 0 or 1)"));
+            QStringLiteral(
+                "config.path: \"trigger/payload\" is not a JSON pointer (it must be empty or start with "
+                "\"/\", and \"~\" must be followed by 0 or 1)"));
         row("bad escape", "/trigger/~2", "exists", QByteArray(),
-            QStringLiteral("config.path: \"/trigger/~2\" is not a JSON pointer (it must be empty or start with "
-                           "\"/\", and \"~\" must be followed by 0 or 1)"));
+            QStringLiteral(
+                "config.path: \"/trigger/~2\" is not a JSON pointer (it must be empty or start with "
+                "\"/\", and \"~\" must be followed by 0 or 1)"));
         row("unknown op", "/trigger", "~=", "1",
             QStringLiteral("config.op: \"~=\" is not one of ==, !=, <, <=, >, >=, contains, exists"));
     }
@@ -1068,18 +1121,18 @@ private Q_SLOTS:
     void runCommandEcho()
     {
         m_services->allowlist = { QStringLiteral("/bin/echo") };
-        const ActionResult result
-            = runAction(QStringLiteral("run_command"), json(R"({"program": "/bin/echo", "args": ["hello", "world"]})"));
+        const ActionResult result = runAction(
+            QStringLiteral("run_command"), json(R"({"program": "/bin/echo", "args": ["hello", "world"]})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(dump(result.data),
-                 dump(json(R"({"exitCode": 0, "stdout": "hello world\n", "stderr": "", "truncated": false})")));
+            dump(json(R"({"exitCode": 0, "stdout": "hello world\n", "stderr": "", "truncated": false})")));
     }
 
     void runCommandArgsAreNotShellWords()
     {
         m_services->allowlist = { QStringLiteral("/usr/bin/printf") };
         const ActionResult result = runAction(QStringLiteral("run_command"),
-                                              json(R"({"program": "printf", "args": ["%s|%s", "a b", "$HOME;*"]})"));
+            json(R"({"program": "printf", "args": ["%s|%s", "a b", "$HOME;*"]})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(result.data["stdout"], Json("a b|$HOME;*"));
     }
@@ -1088,9 +1141,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("program");
         QTest::addColumn<QString>("entry");
-        QTest::newRow("bare program, absolute entry") << QStringLiteral("echo") << QStringLiteral("/bin/echo");
-        QTest::newRow("absolute program, bare entry") << QStringLiteral("/usr/bin/echo") << QStringLiteral("echo");
-        QTest::newRow("through the /bin link") << QStringLiteral("/bin/echo") << QStringLiteral("/usr/bin/echo");
+        QTest::newRow("bare program, absolute entry")
+            << QStringLiteral("echo") << QStringLiteral("/bin/echo");
+        QTest::newRow("absolute program, bare entry")
+            << QStringLiteral("/usr/bin/echo") << QStringLiteral("echo");
+        QTest::newRow("through the /bin link")
+            << QStringLiteral("/bin/echo") << QStringLiteral("/usr/bin/echo");
         QTest::newRow("dot-dot inside an absolute path")
             << QStringLiteral("/usr/bin/../bin/echo") << QStringLiteral("/bin/echo");
     }
@@ -1114,22 +1170,26 @@ private Q_SLOTS:
 
         const QStringList echoOnly = { QStringLiteral("/bin/echo") };
         const auto refused = [](const char *program) {
-            return QStringLiteral("program \"%1\" is not on the run_command allowlist (settings: commands/allowlist)")
+            return QStringLiteral(
+                "program \"%1\" is not on the run_command allowlist (settings: commands/allowlist)")
                 .arg(QString::fromUtf8(program));
         };
         QTest::newRow("not on the list") << QStringLiteral("/bin/cat") << echoOnly << refused("/bin/cat");
         QTest::newRow("a shell") << QStringLiteral("sh") << echoOnly << refused("sh");
-        QTest::newRow("relative dot-dot") << QStringLiteral("../bin/echo") << echoOnly << refused("../bin/echo");
+        QTest::newRow("relative dot-dot")
+            << QStringLiteral("../bin/echo") << echoOnly << refused("../bin/echo");
         QTest::newRow("relative with slash") << QStringLiteral("bin/echo") << echoOnly << refused("bin/echo");
         QTest::newRow("dot slash") << QStringLiteral("./echo") << echoOnly << refused("./echo");
         QTest::newRow("empty list") << QStringLiteral("/bin/echo") << QStringList() << refused("/bin/echo");
         QTest::newRow("relative entries never match")
-            << QStringLiteral("/bin/echo") << QStringList({ QStringLiteral("bin/echo"), QStringLiteral("../bin/echo") })
+            << QStringLiteral("/bin/echo")
+            << QStringList({ QStringLiteral("bin/echo"), QStringLiteral("../bin/echo") })
             << refused("/bin/echo");
         QTest::newRow("same name, other directory")
             << QStringLiteral("/usr/sbin/echo") << echoOnly << refused("/usr/sbin/echo");
         QTest::newRow("allowed but missing")
-            << QStringLiteral("vigil-no-such-program") << QStringList({ QStringLiteral("vigil-no-such-program") })
+            << QStringLiteral("vigil-no-such-program")
+            << QStringList({ QStringLiteral("vigil-no-such-program") })
             << QStringLiteral("program \"vigil-no-such-program\" was not found");
     }
 
@@ -1139,7 +1199,8 @@ private Q_SLOTS:
         QFETCH(QStringList, allowlist);
         QFETCH(QString, error);
         m_services->allowlist = allowlist;
-        const ActionResult result = runAction(QStringLiteral("run_command"), Json { { "program", toStd(program) } });
+        const ActionResult result
+            = runAction(QStringLiteral("run_command"), Json { { "program", toStd(program) } });
         QVERIFY(!result.success);
         QCOMPARE(result.error, error);
         QVERIFY(result.data.is_null());
@@ -1151,9 +1212,11 @@ private Q_SLOTS:
         const QString link = m_dir->filePath(QStringLiteral("echo"));
         QVERIFY(QFile::link(QStringLiteral("/bin/echo"), link));
         m_services->allowlist = { QStringLiteral("/bin/echo") };
-        const ActionResult result = runAction(QStringLiteral("run_command"), Json { { "program", toStd(link) } });
+        const ActionResult result
+            = runAction(QStringLiteral("run_command"), Json { { "program", toStd(link) } });
         QVERIFY(!result.success);
-        QVERIFY2(result.error.contains(QStringLiteral("is not on the run_command allowlist")), qPrintable(result.error));
+        QVERIFY2(result.error.contains(QStringLiteral("is not on the run_command allowlist")),
+            qPrintable(result.error));
     }
 
     void runCommandNonZeroExit()
@@ -1164,19 +1227,21 @@ private Q_SLOTS:
         QCOMPARE(result.error, QStringLiteral("exited with code 1"));
         QCOMPARE(result.data["exitCode"], Json(1));
 
-        result = runAction(QStringLiteral("run_command"), json(R"({"program": "ls", "args": ["/vigil-no-such-dir"]})"));
+        result = runAction(
+            QStringLiteral("run_command"), json(R"({"program": "ls", "args": ["/vigil-no-such-dir"]})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("exited with code 2"));
-        QVERIFY2(fromStd(result.data["stderr"].get<std::string>()).contains(QStringLiteral("vigil-no-such-dir")),
-                 qPrintable(dump(result.data)));
+        QVERIFY2(
+            fromStd(result.data["stderr"].get<std::string>()).contains(QStringLiteral("vigil-no-such-dir")),
+            qPrintable(dump(result.data)));
         QCOMPARE(result.data["stdout"], Json(""));
     }
 
     void runCommandStdin()
     {
         m_services->allowlist = { QStringLiteral("/bin/cat") };
-        ActionResult result
-            = runAction(QStringLiteral("run_command"), json(R"({"program": "cat", "stdin": "piped\ntext ✓"})"));
+        ActionResult result = runAction(
+            QStringLiteral("run_command"), json(R"({"program": "cat", "stdin": "piped\ntext ✓"})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(result.data["stdout"], Json("piped\ntext ✓"));
 
@@ -1189,12 +1254,13 @@ private Q_SLOTS:
     void runCommandEnvironment()
     {
         m_services->allowlist = { QStringLiteral("/usr/bin/env") };
-        const ActionResult result = runAction(QStringLiteral("run_command"),
-                                              json(R"({"program": "env", "env": {"VIGIL_TEST_VAR": "42 x"}})"));
+        const ActionResult result = runAction(
+            QStringLiteral("run_command"), json(R"({"program": "env", "env": {"VIGIL_TEST_VAR": "42 x"}})"));
         QVERIFY2(result.success, qPrintable(result.error));
         const QString out = fromStd(result.data["stdout"].get<std::string>());
-        QVERIFY2(out.contains(QStringLiteral("\nVIGIL_TEST_VAR=42 x\n")) || out.startsWith(QStringLiteral("VIGIL_TEST_VAR=42 x\n")),
-                 qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("\nVIGIL_TEST_VAR=42 x\n"))
+                || out.startsWith(QStringLiteral("VIGIL_TEST_VAR=42 x\n")),
+            qPrintable(out));
         QVERIFY2(out.contains(QStringLiteral("PATH=")), "the process environment is kept");
     }
 
@@ -1209,14 +1275,15 @@ private Q_SLOTS:
         config["workingDirectory"] = "/vigil-no-such-dir";
         result = runAction(QStringLiteral("run_command"), config);
         QVERIFY(!result.success);
-        QCOMPARE(result.error, QStringLiteral("config.workingDirectory: \"/vigil-no-such-dir\" is not a directory"));
+        QCOMPARE(result.error,
+            QStringLiteral("config.workingDirectory: \"/vigil-no-such-dir\" is not a directory"));
     }
 
     void runCommandCapsOutput()
     {
         m_services->allowlist = { QStringLiteral("/usr/bin/head") };
-        const ActionResult result
-            = runAction(QStringLiteral("run_command"), json(R"({"program": "head", "args": ["-c", "200000", "/dev/zero"]})"));
+        const ActionResult result = runAction(QStringLiteral("run_command"),
+            json(R"({"program": "head", "args": ["-c", "200000", "/dev/zero"]})"));
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(result.data["truncated"], Json(true));
         QCOMPARE(result.data["stdout"].get<std::string>().size(), size_t(64 * 1024));
@@ -1228,8 +1295,8 @@ private Q_SLOTS:
         m_services->allowlist = { QStringLiteral("/bin/sleep") };
         QElapsedTimer clock;
         clock.start();
-        const ActionResult result
-            = runAction(QStringLiteral("run_command"), json(R"({"program": "sleep", "args": ["29.731"], "timeoutMs": 300})"));
+        const ActionResult result = runAction(QStringLiteral("run_command"),
+            json(R"({"program": "sleep", "args": ["29.731"], "timeoutMs": 300})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("timed out after 300 ms"));
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
@@ -1240,8 +1307,8 @@ private Q_SLOTS:
     void runCommandTimeoutKillsTheProcessGroup()
     {
         m_services->allowlist = { QStringLiteral("/bin/sh") };
-        const ActionResult result = runAction(QStringLiteral("run_command"),
-                                              json(R"({"program": "sh", "args": ["-c", "sleep 27.253 & wait"],
+        const ActionResult result = runAction(
+            QStringLiteral("run_command"), json(R"({"program": "sh", "args": ["-c", "sleep 27.253 & wait"],
                                                        "timeoutMs": 500})"));
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("timed out after 500 ms"));
@@ -1284,19 +1351,21 @@ private Q_SLOTS:
         file.write("\x01\x02 not an executable format\n");
         file.close();
         QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
-        const QString resolved = QDir(QDir(m_dir->path()).canonicalPath()).filePath(QStringLiteral("not-a-program"));
+        const QString resolved
+            = QDir(QDir(m_dir->path()).canonicalPath()).filePath(QStringLiteral("not-a-program"));
         m_services->allowlist = { path };
         const ActionResult result
             = runAction(QStringLiteral("run_command"), Json { { "program", toStd(path) }, { "stdin", "x" } });
         QVERIFY(!result.success);
-        QVERIFY2(result.error.startsWith(QStringLiteral("could not start %1: ").arg(resolved)), qPrintable(result.error));
+        QVERIFY2(result.error.startsWith(QStringLiteral("could not start %1: ").arg(resolved)),
+            qPrintable(result.error));
     }
 
     void runCommandCrash()
     {
         m_services->allowlist = { QStringLiteral("/bin/sh") };
-        const ActionResult result
-            = runAction(QStringLiteral("run_command"), json(R"({"program": "sh", "args": ["-c", "echo before; kill -SEGV $$"]})"));
+        const ActionResult result = runAction(QStringLiteral("run_command"),
+            json(R"({"program": "sh", "args": ["-c", "echo before; kill -SEGV $$"]})"));
         QVERIFY(!result.success);
         QVERIFY2(result.error.endsWith(QStringLiteral("/sh crashed")), qPrintable(result.error));
         QCOMPARE(result.data["stdout"], Json("before\n"));
@@ -1368,7 +1437,8 @@ private Q_SLOTS:
 
     void httpRequestHeadCarriesNoBody()
     {
-        Json config { { "url", toStd(m_http.url(QStringLiteral("/json"))) }, { "method", "HEAD" }, { "body", "x" } };
+        Json config { { "url", toStd(m_http.url(QStringLiteral("/json"))) }, { "method", "HEAD" },
+            { "body", "x" } };
         const ActionResult result = runAction(QStringLiteral("http_request"), config);
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("config.body: a HEAD request carries no body"));
@@ -1391,16 +1461,18 @@ private Q_SLOTS:
         const ActionResult result = runAction(QStringLiteral("http_request"), Json { { "url", toStd(url) } });
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("HTTP %1 from %2").arg(status).arg(url));
-        QCOMPARE(dump(result.data), dump(Json { { "status", status }, { "body", json(R"({"error": "boom"})") } }));
+        QCOMPARE(
+            dump(result.data), dump(Json { { "status", status }, { "body", json(R"({"error": "boom"})") } }));
     }
 
     void httpRequestHidesThePasswordOfAUrl()
     {
-        const QString url = m_http.url(QStringLiteral("/status/502")).replace(QStringLiteral("http://"),
-                                                                             QStringLiteral("http://user:s3cret@"));
+        const QString url = m_http.url(QStringLiteral("/status/502"))
+                                .replace(QStringLiteral("http://"), QStringLiteral("http://user:s3cret@"));
         const ActionResult result = runAction(QStringLiteral("http_request"), Json { { "url", toStd(url) } });
         QVERIFY(!result.success);
-        QCOMPARE(result.error, QStringLiteral("HTTP 502 from %1").arg(m_http.url(QStringLiteral("/status/502"))));
+        QCOMPARE(
+            result.error, QStringLiteral("HTTP 502 from %1").arg(m_http.url(QStringLiteral("/status/502"))));
     }
 
     void httpRequestBodies_data()
@@ -1409,12 +1481,13 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("expectedBody"); // JSON of data.body, or empty to check the size only
         QTest::addColumn<bool>("truncated");
         QTest::newRow("text") << QStringLiteral("/text") << QByteArray(R"("hello")") << false;
-        QTest::newRow("JSON that does not parse stays text")
-            << QStringLiteral("/badjson") << QByteArray("\"not json{\"") << false; // no raw string: moc counts its brace
+        QTest::newRow("JSON that does not parse stays text") << QStringLiteral(
+            "/badjson") << QByteArray("\"not json{\"") << false; // no raw string: moc counts its brace
         QTest::newRow("large text is cut") << QStringLiteral("/big") << QByteArray() << true;
-        QTest::newRow("large JSON is cut and stays text") << QStringLiteral("/bigjson") << QByteArray() << true;
-        QTest::newRow("redirect followed") << QStringLiteral("/redirect") << QByteArray(R"({"ok": true, "n": 3})")
-                                           << false;
+        QTest::newRow("large JSON is cut and stays text")
+            << QStringLiteral("/bigjson") << QByteArray() << true;
+        QTest::newRow("redirect followed")
+            << QStringLiteral("/redirect") << QByteArray(R"({"ok": true, "n": 3})") << false;
     }
 
     void httpRequestBodies()
@@ -1422,8 +1495,8 @@ private Q_SLOTS:
         QFETCH(QString, path);
         QFETCH(QByteArray, expectedBody);
         QFETCH(bool, truncated);
-        const ActionResult result = runAction(QStringLiteral("http_request"),
-                                              Json { { "url", toStd(m_http.url(path)) }, { "method", "GET" } });
+        const ActionResult result = runAction(
+            QStringLiteral("http_request"), Json { { "url", toStd(m_http.url(path)) }, { "method", "GET" } });
         QVERIFY2(result.success, qPrintable(result.error));
         QCOMPARE(result.data.contains("truncated"), truncated);
         if (truncated) {
@@ -1442,7 +1515,7 @@ private Q_SLOTS:
         const quint16 port = closed.serverPort();
         closed.close();
         const ActionResult result = runAction(QStringLiteral("http_request"),
-                                              Json { { "url", toStd(QStringLiteral("http://127.0.0.1:%1/").arg(port)) } });
+            Json { { "url", toStd(QStringLiteral("http://127.0.0.1:%1/").arg(port)) } });
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("Connection refused"));
     }
@@ -1451,8 +1524,8 @@ private Q_SLOTS:
     {
         QElapsedTimer clock;
         clock.start();
-        const ActionResult result = runAction(
-            QStringLiteral("http_request"), Json { { "url", toStd(m_http.url(QStringLiteral("/hang"))) }, { "timeoutMs", 300 } });
+        const ActionResult result = runAction(QStringLiteral("http_request"),
+            Json { { "url", toStd(m_http.url(QStringLiteral("/hang"))) }, { "timeoutMs", 300 } });
         QVERIFY(!result.success);
         QCOMPARE(result.error, QStringLiteral("timed out after 300 ms"));
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
@@ -1560,7 +1633,8 @@ private Q_SLOTS:
         QVERIFY2(outcome.ok, qPrintable(outcome.error));
         QCOMPARE(outcome.value, expected);
         QCOMPARE(m_http.last().method, QByteArray("GET"));
-        QVERIFY(logged(QStringLiteral("HTTP %1 from %2").arg(path == QLatin1String("/json") ? 200 : path.mid(8).toInt())
+        QVERIFY(logged(QStringLiteral("HTTP %1 from %2")
+                           .arg(path == QLatin1String("/json") ? 200 : path.mid(8).toInt())
                            .arg(m_http.url(path))));
     }
 
@@ -1570,8 +1644,8 @@ private Q_SLOTS:
         QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
         const quint16 port = closed.serverPort();
         closed.close();
-        ConditionOutcome outcome = runCondition(
-            QStringLiteral("http_check"), Json { { "url", toStd(QStringLiteral("http://127.0.0.1:%1/").arg(port)) } });
+        ConditionOutcome outcome = runCondition(QStringLiteral("http_check"),
+            Json { { "url", toStd(QStringLiteral("http://127.0.0.1:%1/").arg(port)) } });
         QVERIFY2(outcome.ok, qPrintable(outcome.error));
         QCOMPARE(outcome.value, false);
         QVERIFY(logged(QStringLiteral("Connection refused")));
@@ -1579,7 +1653,7 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         outcome = runCondition(QStringLiteral("http_check"),
-                               Json { { "url", toStd(m_http.url(QStringLiteral("/hang"))) }, { "timeoutMs", 300 } });
+            Json { { "url", toStd(m_http.url(QStringLiteral("/hang"))) }, { "timeoutMs", 300 } });
         QVERIFY2(outcome.ok, qPrintable(outcome.error));
         QCOMPARE(outcome.value, false);
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
@@ -1590,7 +1664,8 @@ private Q_SLOTS:
     void httpCheckCancelIsAnError()
     {
         StepContext ctx = context(Json { { "url", toStd(m_http.url(QStringLiteral("/hang"))) } });
-        QCoro::Task<ConditionOutcome> task = evaluate(m_registry.condition(QStringLiteral("http_check"))->handler, ctx);
+        QCoro::Task<ConditionOutcome> task
+            = evaluate(m_registry.condition(QStringLiteral("http_check"))->handler, ctx);
         QTRY_COMPARE(m_http.requestsTo("/hang"), 1);
         ctx.cancel.cancel(QStringLiteral("step timed out"));
         const ConditionOutcome outcome = QCoro::waitFor(task);

@@ -15,9 +15,10 @@ std::vector<ConfigField> logSchema()
 {
     using T = ConfigField::Type;
     return {
-        field("message", T::String, true, Json(), QStringLiteral("The line to write, e.g. {{trigger.resourceId}} is down.")),
+        field("message", T::String, true, Json(),
+            QStringLiteral("The line to write, e.g. {{trigger.resourceId}} is down.")),
         field("level", T::String, false, "info", QStringLiteral("How loud the line is."),
-              { QStringLiteral("info"), QStringLiteral("warn"), QStringLiteral("error") }),
+            { QStringLiteral("info"), QStringLiteral("warn"), QStringLiteral("error") }),
         field("data", T::Object, false, Json(), QStringLiteral("Structured data stored with the line.")),
     };
 }
@@ -30,10 +31,13 @@ std::vector<ConfigField> emitSignalSchema()
         field("source", T::String, false, "workflow", QStringLiteral("Who emits it.")),
         field("resourceType", T::String, false, Json(), QStringLiteral("The kind of resource it is about.")),
         field("resourceId", T::String, false, Json(), QStringLiteral("The resource it is about.")),
-        field("environment", T::String, false, Json(), QStringLiteral("The environment, for workflow filters.")),
-        field("payload", T::Object, false, Json(), QStringLiteral("The signal's payload (an empty object when absent).")),
+        field("environment", T::String, false, Json(),
+            QStringLiteral("The environment, for workflow filters.")),
+        field("payload", T::Object, false, Json(),
+            QStringLiteral("The signal's payload (an empty object when absent).")),
         field("dedupKey", T::String, false, Json(),
-              QStringLiteral("A second emit with this key within 24 h returns the first signal and starts nothing.")),
+            QStringLiteral(
+                "A second emit with this key within 24 h returns the first signal and starts nothing.")),
     };
 }
 
@@ -44,7 +48,7 @@ std::vector<ConfigField> notifySchema()
         field("title", T::String, true, Json(), QStringLiteral("The notification's title.")),
         field("body", T::String, false, Json(), QStringLiteral("The notification's text.")),
         field("severity", T::String, false, "info", QStringLiteral("How urgent it is."),
-              { QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error") }),
+            { QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error") }),
     };
 }
 
@@ -79,8 +83,10 @@ QCoro::Task<ActionResult> emitSignalAction(StepContext ctx)
         co_return ActionResult::failure(QStringLiteral("emit_signal: no engine services"));
     Result<TriggerEnvelope> emitted = ctx.services->emitSignal(input, dedupKey);
     if (!emitted)
-        co_return ActionResult::failure(QStringLiteral("could not emit %1: %2").arg(input.type, emitted.error().message));
-    ctx.log(QStringLiteral("Signal %1 emitted").arg(input.type), Json { { "triggerId", toStd(emitted->id) } });
+        co_return ActionResult::failure(
+            QStringLiteral("could not emit %1: %2").arg(input.type, emitted.error().message));
+    ctx.log(
+        QStringLiteral("Signal %1 emitted").arg(input.type), Json { { "triggerId", toStd(emitted->id) } });
     co_return ActionResult::ok(Json { { "triggerId", toStd(emitted->id) } });
 }
 
@@ -113,14 +119,17 @@ void registerBasicActions(Registry &registry)
     emit.configSchema = emitSignalSchema();
     emit.description = QStringLiteral("Emits a signal of this run's tenant, which starts the workflows that "
                                       "match it (workflow chaining). Answers {triggerId}.");
-    expectRegistered(registry.registerAction(QStringLiteral("emit_signal"), emitSignalAction, std::move(emit)),
-                     "emit_signal");
+    expectRegistered(
+        registry.registerAction(QStringLiteral("emit_signal"), emitSignalAction, std::move(emit)),
+        "emit_signal");
 
     ActionOptions notify;
     notify.replaySafe = false; // an operator must not be paged again by a replay
     notify.configSchema = notifySchema();
-    notify.description = QStringLiteral("Shows a desktop notification (a log line when Vigil runs headless).");
-    expectRegistered(registry.registerAction(QStringLiteral("notify"), notifyAction, std::move(notify)), "notify");
+    notify.description
+        = QStringLiteral("Shows a desktop notification (a log line when Vigil runs headless).");
+    expectRegistered(
+        registry.registerAction(QStringLiteral("notify"), notifyAction, std::move(notify)), "notify");
 }
 
 } // namespace vigil::builtins

@@ -2,7 +2,6 @@
 #include "builtins.h"
 
 #include "builtins_p.h"
-
 #include "core/logging.h"
 
 namespace vigil {
@@ -12,7 +11,8 @@ namespace builtins {
 void expectRegistered(const Status &status, const char *name)
 {
     if (!status)
-        qCCritical(lcEngine).noquote() << "built-in" << name << "was not registered:" << status.error().message;
+        qCCritical(lcEngine).noquote()
+            << "built-in" << name << "was not registered:" << status.error().message;
 }
 
 bool appendCapped(QByteArray &buffer, const QByteArray &chunk)

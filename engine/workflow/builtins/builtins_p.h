@@ -19,17 +19,17 @@ inline constexpr qsizetype kOutputLimit = 64 * 1024;
 inline constexpr qint64 kMaxTimeoutMs = 24LL * 60 * 60 * 1000;
 
 void registerBasicActions(Registry &registry); // log, emit_signal, notify
-void registerHttp(Registry &registry);         // http_request, http_check
-void registerRunCommand(Registry &registry);   // run_command
-void registerIncidents(Registry &registry);    // create/resolve_incident, set_agent_state, agent_down
-void registerExpression(Registry &registry);   // expression
+void registerHttp(Registry &registry); // http_request, http_check
+void registerRunCommand(Registry &registry); // run_command
+void registerIncidents(Registry &registry); // create/resolve_incident, set_agent_state, agent_down
+void registerExpression(Registry &registry); // expression
 
 // One entry of a configSchema, written as a table row.
 inline ConfigField field(const char *name, ConfigField::Type type, bool required, Json defaultValue,
-                         QString description, QStringList choices = {})
+    QString description, QStringList choices = {})
 {
     return { QString::fromLatin1(name), type, required, std::move(defaultValue), std::move(description),
-             std::move(choices) };
+        std::move(choices) };
 }
 
 // Registers a built-in; a refusal is a bug in this folder (a bad name or schema), so it is

@@ -44,7 +44,8 @@ QString typeProblem(const Json &value, ConfigField::Type type)
     case ConfigField::Type::Array:
         return value.is_array() ? QString() : QStringLiteral("expected an array");
     case ConfigField::Type::StringList:
-        if (value.is_array() && std::all_of(value.begin(), value.end(), [](const Json &item) { return item.is_string(); }))
+        if (value.is_array()
+            && std::all_of(value.begin(), value.end(), [](const Json &item) { return item.is_string(); }))
             return {};
         return QStringLiteral("expected an array of strings");
     case ConfigField::Type::Any:
@@ -67,8 +68,8 @@ ConfigReader::ConfigReader(std::vector<ConfigField> schema, Json config, QString
     }
     for (auto it = m_config.begin(); it != m_config.end(); ++it) {
         const QString key = fromStd(it.key());
-        const bool known = std::any_of(m_schema.begin(), m_schema.end(),
-                                       [&](const ConfigField &f) { return f.name == key; });
+        const bool known = std::any_of(
+            m_schema.begin(), m_schema.end(), [&](const ConfigField &f) { return f.name == key; });
         if (!known)
             fail(key, QStringLiteral("unknown field"));
     }
@@ -84,8 +85,9 @@ ConfigReader::ConfigReader(std::vector<ConfigField> schema, Json config, QString
             continue;
         }
         if (!f.choices.isEmpty() && it->is_string() && !f.choices.contains(fromStd(it->get<std::string>())))
-            fail(f.name, QStringLiteral("\"%1\" is not one of %2")
-                             .arg(fromStd(it->get<std::string>()), f.choices.join(QStringLiteral(", "))));
+            fail(f.name,
+                QStringLiteral("\"%1\" is not one of %2")
+                    .arg(fromStd(it->get<std::string>()), f.choices.join(QStringLiteral(", "))));
     }
 }
 
@@ -183,7 +185,8 @@ qint64 ConfigReader::timeoutMs(const char *name, qint64 maximum)
 {
     const qint64 ms = integer(name);
     if (ok() && (ms < 1 || ms > maximum))
-        fail(QString::fromLatin1(name), QStringLiteral("must be between 1 and %1 ms, got %2").arg(maximum).arg(ms));
+        fail(QString::fromLatin1(name),
+            QStringLiteral("must be between 1 and %1 ms, got %2").arg(maximum).arg(ms));
     return ms;
 }
 

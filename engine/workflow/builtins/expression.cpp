@@ -13,9 +13,9 @@ namespace {
 
 const QStringList &operators()
 {
-    static const QStringList ops = { QStringLiteral("=="), QStringLiteral("!="),      QStringLiteral("<"),
-                                     QStringLiteral("<="), QStringLiteral(">"),       QStringLiteral(">="),
-                                     QStringLiteral("contains"), QStringLiteral("exists") };
+    static const QStringList ops = { QStringLiteral("=="), QStringLiteral("!="), QStringLiteral("<"),
+        QStringLiteral("<="), QStringLiteral(">"), QStringLiteral(">="), QStringLiteral("contains"),
+        QStringLiteral("exists") };
     return ops;
 }
 
@@ -24,14 +24,16 @@ std::vector<ConfigField> expressionSchema()
     using T = ConfigField::Type;
     return {
         field("path", T::String, true, Json(),
-              QStringLiteral("A JSON pointer into {\"trigger\", \"context\", \"config\"}, e.g. "
-                             "/trigger/payload/misses or /context/check/status. A path that leads nowhere makes "
-                             "the condition false.")),
+            QStringLiteral(
+                "A JSON pointer into {\"trigger\", \"context\", \"config\"}, e.g. "
+                "/trigger/payload/misses or /context/check/status. A path that leads nowhere makes "
+                "the condition false.")),
         field("op", T::String, true, Json(),
-              QStringLiteral("The comparison. Numbers compare numerically and strings lexicographically; other "
-                             "values only with == and !=. contains: a substring of a string or an element of an "
-                             "array. exists: the path leads to a value (value is ignored)."),
-              operators()),
+            QStringLiteral(
+                "The comparison. Numbers compare numerically and strings lexicographically; other "
+                "values only with == and !=. contains: a substring of a string or an element of an "
+                "array. exists: the path leads to a value (value is ignored)."),
+            operators()),
         field("value", T::Any, false, Json(), QStringLiteral("The value to compare with (any JSON value).")),
     };
 }
@@ -51,7 +53,8 @@ bool compare(const QString &op, const Json &actual, const Json &expected)
             return actual.get_ref<const std::string &>().find(expected.get_ref<const std::string &>())
                 != std::string::npos;
         if (actual.is_array())
-            return std::any_of(actual.begin(), actual.end(), [&](const Json &item) { return item == expected; });
+            return std::any_of(
+                actual.begin(), actual.end(), [&](const Json &item) { return item == expected; });
         return false;
     }
     if (!numbers && !strings)
@@ -91,12 +94,13 @@ QCoro::Task<Result<bool>> expression(StepContext ctx)
         pointer.emplace(toStd(path));
     } catch (const Json::exception &) {
         co_return makeError(ErrorCode::Invalid,
-                            QStringLiteral("config.path: \"%1\" is not a JSON pointer (it must be empty or start "
-                                           "with \"/\", and \"~\" must be followed by 0 or 1)")
-                                .arg(path));
+            QStringLiteral("config.path: \"%1\" is not a JSON pointer (it must be empty or start "
+                           "with \"/\", and \"~\" must be followed by 0 or 1)")
+                .arg(path));
     }
 
-    const Json scope { { "trigger", toJson(ctx.trigger) }, { "context", ctx.run.context }, { "config", ctx.config } };
+    const Json scope { { "trigger", toJson(ctx.trigger) }, { "context", ctx.run.context },
+        { "config", ctx.config } };
     std::optional<Json> actual;
     try {
         if (scope.contains(*pointer))
@@ -111,8 +115,9 @@ QCoro::Task<Result<bool>> expression(StepContext ctx)
         data["actual"] = shownValue(*actual);
     if (op != QLatin1String("exists"))
         data["value"] = shownValue(expected);
-    ctx.log(QStringLiteral("expression %1 %2: %3").arg(path, op, result ? QStringLiteral("true") : QStringLiteral("false")),
-            data);
+    ctx.log(QStringLiteral("expression %1 %2: %3")
+                .arg(path, op, result ? QStringLiteral("true") : QStringLiteral("false")),
+        data);
     co_return result;
 }
 
@@ -122,10 +127,11 @@ void registerExpression(Registry &registry)
 {
     ConditionOptions options;
     options.configSchema = expressionSchema();
-    options.description = QStringLiteral("Compares a value of the signal, the run's context or the workflow's "
-                                         "config, found by a JSON pointer, with a value.");
+    options.description
+        = QStringLiteral("Compares a value of the signal, the run's context or the workflow's "
+                         "config, found by a JSON pointer, with a value.");
     expectRegistered(registry.registerCondition(QStringLiteral("expression"), expression, std::move(options)),
-                     "expression");
+        "expression");
 }
 
 } // namespace vigil::builtins

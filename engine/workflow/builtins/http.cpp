@@ -16,7 +16,6 @@
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
-
 #include <memory>
 
 namespace vigil::builtins {
@@ -110,7 +109,8 @@ QCoro::Task<HttpOutcome> perform(HttpCall call, CancellationToken cancel)
         // our timer's signal nor inside cancel(), which the engine calls while it walks its
         // table of running steps.
         const auto abortLater = [reply] {
-            QMetaObject::invokeMethod(reply, [reply] { reply->abort(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                reply, [reply] { reply->abort(); }, Qt::QueuedConnection);
         };
         QTimer timer;
         timer.setSingleShot(true);
@@ -139,8 +139,9 @@ QCoro::Task<HttpOutcome> perform(HttpCall call, CancellationToken cancel)
         outcome.error = reply->errorString();
     } else {
         outcome.status = status.toInt();
-        outcome.isJson = reply->header(QNetworkRequest::ContentTypeHeader).toString().contains(
-            QLatin1String("json"), Qt::CaseInsensitive);
+        outcome.isJson = reply->header(QNetworkRequest::ContentTypeHeader)
+                             .toString()
+                             .contains(QLatin1String("json"), Qt::CaseInsensitive);
     }
     co_return outcome;
 }
@@ -150,8 +151,10 @@ Result<QUrl> httpUrl(const QString &text)
 {
     const QUrl url(text, QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
-    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) || url.host().isEmpty())
-        return makeError(ErrorCode::Invalid, QStringLiteral("config.url: \"%1\" is not an http or https URL").arg(text));
+    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
+        || url.host().isEmpty())
+        return makeError(
+            ErrorCode::Invalid, QStringLiteral("config.url: \"%1\" is not an http or https URL").arg(text));
     return url;
 }
 
@@ -181,14 +184,17 @@ std::vector<ConfigField> httpRequestSchema()
     using T = ConfigField::Type;
     return {
         field("url", T::String, true, Json(),
-              QStringLiteral("The http or https URL to call, e.g. https://hooks.example/{{trigger.resourceId}}.")),
+            QStringLiteral(
+                "The http or https URL to call, e.g. https://hooks.example/{{trigger.resourceId}}.")),
         field("method", T::String, false, "POST", QStringLiteral("The HTTP method."),
-              { QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
+            { QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
                 QStringLiteral("DELETE"), QStringLiteral("HEAD") }),
-        field("headers", T::Object, false, Json(), QStringLiteral("Request headers: header name to string value.")),
+        field("headers", T::Object, false, Json(),
+            QStringLiteral("Request headers: header name to string value.")),
         field("body", T::Any, false, Json(),
-              QStringLiteral("The request body. An object or array is sent as JSON (Content-Type application/json "
-                             "unless a header sets it), a string as it is. Not allowed with HEAD.")),
+            QStringLiteral(
+                "The request body. An object or array is sent as JSON (Content-Type application/json "
+                "unless a header sets it), a string as it is. Not allowed with HEAD.")),
         field("timeoutMs", T::Integer, false, 10000, QStringLiteral("Fail after this many milliseconds.")),
     };
 }
@@ -199,9 +205,9 @@ std::vector<ConfigField> httpCheckSchema()
     return {
         field("url", T::String, true, Json(), QStringLiteral("The http or https URL to GET.")),
         field("timeoutMs", T::Integer, false, 5000,
-              QStringLiteral("After this many milliseconds without an answer the check is false.")),
+            QStringLiteral("After this many milliseconds without an answer the check is false.")),
         field("expectStatus", T::Integer, false, Json(),
-              QStringLiteral("The status that makes the check true; when absent, any 2xx status does.")),
+            QStringLiteral("The status that makes the check true; when absent, any 2xx status does.")),
     };
 }
 
@@ -224,13 +230,15 @@ QCoro::Task<ActionResult> httpRequest(StepContext ctx)
     if (!body.is_null()) {
         if (call.method == "HEAD")
             co_return ActionResult::failure(QStringLiteral("config.body: a HEAD request carries no body"));
-        const bool hasContentType = std::any_of(call.headers.begin(), call.headers.end(), [](const auto &header) {
-            return header.first.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
-        });
+        const bool hasContentType
+            = std::any_of(call.headers.begin(), call.headers.end(), [](const auto &header) {
+                  return header.first.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
+              });
         if (body.is_string()) {
             call.body = QByteArray::fromStdString(body.get<std::string>());
             if (!hasContentType)
-                call.headers.emplace_back(QStringLiteral("Content-Type"), QStringLiteral("text/plain; charset=utf-8"));
+                call.headers.emplace_back(
+                    QStringLiteral("Content-Type"), QStringLiteral("text/plain; charset=utf-8"));
         } else {
             call.body = dumpJson(body);
             if (!hasContentType)
@@ -247,7 +255,8 @@ QCoro::Task<ActionResult> httpRequest(StepContext ctx)
         co_return ActionResult::failure(QStringLiteral("canceled: %1").arg(outcome.error));
     case HttpOutcome::Kind::NetworkError:
         co_return ActionResult::failure(outcome.error);
-    case HttpOutcome::Kind::Response: break;
+    case HttpOutcome::Kind::Response:
+        break;
     }
     Json data = responseData(outcome);
     const QString line = QStringLiteral("HTTP %1 from %2").arg(outcome.status).arg(shown(url.value()));
@@ -279,16 +288,20 @@ QCoro::Task<Result<bool>> httpCheck(StepContext ctx)
     case HttpOutcome::Kind::Canceled:
         co_return makeError(ErrorCode::Unavailable, QStringLiteral("canceled: %1").arg(outcome.error));
     case HttpOutcome::Kind::TimedOut:
-        ctx.log(QStringLiteral("http_check: %1 timed out after %2 ms").arg(where).arg(timeoutMs), Json(), LogLevel::Warn);
+        ctx.log(QStringLiteral("http_check: %1 timed out after %2 ms").arg(where).arg(timeoutMs), Json(),
+            LogLevel::Warn);
         co_return false;
     case HttpOutcome::Kind::NetworkError:
         ctx.log(QStringLiteral("http_check: %1: %2").arg(where, outcome.error), Json(), LogLevel::Warn);
         co_return false;
-    case HttpOutcome::Kind::Response: break;
+    case HttpOutcome::Kind::Response:
+        break;
     }
-    const bool passed = expectStatus ? outcome.status == *expectStatus : (outcome.status >= 200 && outcome.status <= 299);
+    const bool passed
+        = expectStatus ? outcome.status == *expectStatus : (outcome.status >= 200 && outcome.status <= 299);
     ctx.log(QStringLiteral("http_check: HTTP %1 from %2").arg(outcome.status).arg(where),
-            Json { { "status", outcome.status }, { "passed", passed } }, passed ? LogLevel::Info : LogLevel::Warn);
+        Json { { "status", outcome.status }, { "passed", passed } },
+        passed ? LogLevel::Info : LogLevel::Warn);
     co_return passed;
 }
 
@@ -302,14 +315,15 @@ void registerHttp(Registry &registry)
     request.description = QStringLiteral("Calls an HTTP endpoint (a webhook). Succeeds on a 2xx answer, with "
                                          "{status, body} (JSON bodies parsed, at most 64 KiB kept).");
     expectRegistered(registry.registerAction(QStringLiteral("http_request"), httpRequest, std::move(request)),
-                     "http_request");
+        "http_request");
 
     ConditionOptions check;
     check.configSchema = httpCheckSchema();
-    check.description = QStringLiteral("GETs a URL: true on a 2xx answer (or on expectStatus when set), false "
-                                       "on any other status, a network error or a timeout.");
-    expectRegistered(registry.registerCondition(QStringLiteral("http_check"), httpCheck, std::move(check)),
-                     "http_check");
+    check.description
+        = QStringLiteral("GETs a URL: true on a 2xx answer (or on expectStatus when set), false "
+                         "on any other status, a network error or a timeout.");
+    expectRegistered(
+        registry.registerCondition(QStringLiteral("http_check"), httpCheck, std::move(check)), "http_check");
 }
 
 } // namespace vigil::builtins

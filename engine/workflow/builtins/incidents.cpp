@@ -16,16 +16,17 @@ namespace vigil::builtins {
 namespace {
 
 // The resource a step acts on: its config's value, else the signal's resourceId.
-Result<QString> targetResource(ConfigReader &config, const char *fieldName, const StepContext &ctx,
-                               const char *handler)
+Result<QString> targetResource(
+    ConfigReader &config, const char *fieldName, const StepContext &ctx, const char *handler)
 {
-    if (const std::optional<QString> configured = config.optionalString(fieldName); configured && !configured->isEmpty())
+    if (const std::optional<QString> configured = config.optionalString(fieldName);
+        configured && !configured->isEmpty())
         return *configured;
     if (ctx.trigger.resourceId && !ctx.trigger.resourceId->isEmpty())
         return *ctx.trigger.resourceId;
     return makeError(ErrorCode::Invalid,
-                     QStringLiteral("%1 needs config.%2 or a signal with a resourceId (signal %3 has none)")
-                         .arg(QString::fromLatin1(handler), QString::fromLatin1(fieldName), ctx.trigger.id));
+        QStringLiteral("%1 needs config.%2 or a signal with a resourceId (signal %3 has none)")
+            .arg(QString::fromLatin1(handler), QString::fromLatin1(fieldName), ctx.trigger.id));
 }
 
 // An agent of the run's tenant: another tenant's agent is answered like an unknown one.
@@ -42,11 +43,12 @@ std::vector<ConfigField> createIncidentSchema()
     using T = ConfigField::Type;
     return {
         field("title", T::String, false, Json(),
-              QStringLiteral("The incident's title; \"<resourceId>: <signal type>\" when absent.")),
+            QStringLiteral("The incident's title; \"<resourceId>: <signal type>\" when absent.")),
         field("severity", T::String, false, "medium", QStringLiteral("How bad it is."),
-              { QStringLiteral("low"), QStringLiteral("medium"), QStringLiteral("high"), QStringLiteral("critical") }),
+            { QStringLiteral("low"), QStringLiteral("medium"), QStringLiteral("high"),
+                QStringLiteral("critical") }),
         field("details", T::Object, false, Json(),
-              QStringLiteral("Details stored with the incident; the signal's payload when absent.")),
+            QStringLiteral("Details stored with the incident; the signal's payload when absent.")),
     };
 }
 
@@ -55,11 +57,13 @@ std::vector<ConfigField> resolveIncidentSchema()
     using T = ConfigField::Type;
     return {
         field("resourceId", T::String, false, Json(),
-              QStringLiteral("The resource whose open incidents to resolve; the signal's resourceId when absent.")),
+            QStringLiteral(
+                "The resource whose open incidents to resolve; the signal's resourceId when absent.")),
         field("scope", T::String, false, "resource",
-              QStringLiteral("resource: every open incident of the resource; workflow: only those this workflow "
-                             "opened."),
-              { QStringLiteral("resource"), QStringLiteral("workflow") }),
+            QStringLiteral(
+                "resource: every open incident of the resource; workflow: only those this workflow "
+                "opened."),
+            { QStringLiteral("resource"), QStringLiteral("workflow") }),
     };
 }
 
@@ -67,9 +71,10 @@ std::vector<ConfigField> setAgentStateSchema()
 {
     using T = ConfigField::Type;
     return {
-        field("agentId", T::String, false, Json(), QStringLiteral("The agent; the signal's resourceId when absent.")),
+        field("agentId", T::String, false, Json(),
+            QStringLiteral("The agent; the signal's resourceId when absent.")),
         field("state", T::String, true, Json(), QStringLiteral("The agent's new state."),
-              { QStringLiteral("new"), QStringLiteral("up"), QStringLiteral("late"), QStringLiteral("down"),
+            { QStringLiteral("new"), QStringLiteral("up"), QStringLiteral("late"), QStringLiteral("down"),
                 QStringLiteral("paused") }),
     };
 }
@@ -78,7 +83,8 @@ std::vector<ConfigField> agentDownSchema()
 {
     using T = ConfigField::Type;
     return {
-        field("agentId", T::String, false, Json(), QStringLiteral("The agent; the signal's resourceId when absent.")),
+        field("agentId", T::String, false, Json(),
+            QStringLiteral("The agent; the signal's resourceId when absent.")),
     };
 }
 
@@ -92,7 +98,8 @@ QCoro::Task<ActionResult> createIncident(StepContext ctx)
         co_return ActionResult::failure(config.error());
     if (!ctx.trigger.resourceId || ctx.trigger.resourceId->isEmpty())
         co_return ActionResult::failure(
-            QStringLiteral("create_incident needs a signal with a resourceId (signal %1 has none)").arg(ctx.trigger.id));
+            QStringLiteral("create_incident needs a signal with a resourceId (signal %1 has none)")
+                .arg(ctx.trigger.id));
     if (!ctx.services)
         co_return ActionResult::failure(QStringLiteral("create_incident: no engine services"));
 
@@ -105,17 +112,20 @@ QCoro::Task<ActionResult> createIncident(StepContext ctx)
         incident.runId = ctx.run.id;
     incident.resourceType = ctx.trigger.resourceType.value_or(QStringLiteral("agent"));
     incident.resourceId = *ctx.trigger.resourceId;
-    incident.title = title && !title->isEmpty() ? *title
-                                                : QStringLiteral("%1: %2").arg(incident.resourceId, ctx.trigger.type);
+    incident.title = title && !title->isEmpty()
+        ? *title
+        : QStringLiteral("%1: %2").arg(incident.resourceId, ctx.trigger.type);
     incident.severity = severity;
     incident.details = details.is_null() ? ctx.trigger.payload : details;
 
     // Idempotent: a retry or a second run for the same resource finds the open incident.
     Result<IncidentOpen> opened = ctx.services->store().openIncident(incident);
     if (!opened)
-        co_return ActionResult::failure(QStringLiteral("could not open an incident: %1").arg(opened.error().message));
+        co_return ActionResult::failure(
+            QStringLiteral("could not open an incident: %1").arg(opened.error().message));
     const Json data { { "incidentId", toStd(opened->incident.id) }, { "created", opened->created } };
-    ctx.log(opened->created ? QStringLiteral("Incident created") : QStringLiteral("Incident already open"), data);
+    ctx.log(
+        opened->created ? QStringLiteral("Incident created") : QStringLiteral("Incident already open"), data);
     co_return ActionResult::ok(data);
 }
 
@@ -131,17 +141,20 @@ QCoro::Task<ActionResult> resolveIncident(StepContext ctx)
     if (!ctx.services)
         co_return ActionResult::failure(QStringLiteral("resolve_incident: no engine services"));
 
-    const std::optional<QString> definitionId = workflowOnly ? std::optional<QString>(ctx.run.definitionId) : std::nullopt;
-    const std::optional<QString> runId = ctx.run.id.isEmpty() ? std::nullopt : std::optional<QString>(ctx.run.id);
+    const std::optional<QString> definitionId
+        = workflowOnly ? std::optional<QString>(ctx.run.definitionId) : std::nullopt;
+    const std::optional<QString> runId
+        = ctx.run.id.isEmpty() ? std::nullopt : std::optional<QString>(ctx.run.id);
     Result<std::vector<Incident>> resolved
         = ctx.services->store().resolveIncidents(resourceId.value(), definitionId, nowUtc(), runId);
     if (!resolved)
-        co_return ActionResult::failure(QStringLiteral("could not resolve incidents: %1").arg(resolved.error().message));
+        co_return ActionResult::failure(
+            QStringLiteral("could not resolve incidents: %1").arg(resolved.error().message));
     Json ids = Json::array();
     for (const Incident &incident : resolved.value())
         ids.push_back(toStd(incident.id));
     ctx.log(QStringLiteral("Resolved %1 incident(s) of %2").arg(resolved->size()).arg(resourceId.value()),
-            Json { { "resolved", ids } });
+        Json { { "resolved", ids } });
     co_return ActionResult::ok(Json { { "resolved", std::move(ids) } });
 }
 
@@ -172,11 +185,11 @@ QCoro::Task<ActionResult> setAgentState(StepContext ctx)
         update.misses = agent->misses;
         update.stateChangedAt = nowUtc();
         if (Status written = store.updateAgentStates({ update }); !written)
-            co_return ActionResult::failure(
-                QStringLiteral("could not set agent %1 %2: %3").arg(agent->id, toString(*state), written.error().message));
+            co_return ActionResult::failure(QStringLiteral("could not set agent %1 %2: %3")
+                                                .arg(agent->id, toString(*state), written.error().message));
     }
     const Json data { { "agentId", toStd(agent->id) }, { "state", toStd(toString(*state)) },
-                      { "previous", toStd(toString(previous)) } };
+        { "previous", toStd(toString(previous)) } };
     ctx.log(QStringLiteral("Agent %1: %2 -> %3").arg(agent->id, toString(previous), toString(*state)), data);
     co_return ActionResult::ok(data);
 }
@@ -204,31 +217,36 @@ void registerIncidents(Registry &registry)
     ActionOptions create;
     create.replaySafe = true; // idempotent: one open incident per workflow and resource
     create.configSchema = createIncidentSchema();
-    create.description = QStringLiteral("Opens an incident for the signal's resource, unless this workflow has one "
-                                        "open for it already. Answers {incidentId, created}.");
-    expectRegistered(registry.registerAction(QStringLiteral("create_incident"), createIncident, std::move(create)),
-                     "create_incident");
+    create.description
+        = QStringLiteral("Opens an incident for the signal's resource, unless this workflow has one "
+                         "open for it already. Answers {incidentId, created}.");
+    expectRegistered(
+        registry.registerAction(QStringLiteral("create_incident"), createIncident, std::move(create)),
+        "create_incident");
 
     ActionOptions resolve;
     resolve.replaySafe = true; // resolving twice resolves nothing the second time
     resolve.configSchema = resolveIncidentSchema();
-    resolve.description = QStringLiteral("Resolves the open incidents of a resource. Answers {resolved: [ids]}.");
-    expectRegistered(registry.registerAction(QStringLiteral("resolve_incident"), resolveIncident, std::move(resolve)),
-                     "resolve_incident");
+    resolve.description
+        = QStringLiteral("Resolves the open incidents of a resource. Answers {resolved: [ids]}.");
+    expectRegistered(
+        registry.registerAction(QStringLiteral("resolve_incident"), resolveIncident, std::move(resolve)),
+        "resolve_incident");
 
     ActionOptions setState;
     setState.replaySafe = true; // setting a state is idempotent
     setState.configSchema = setAgentStateSchema();
     setState.description = QStringLiteral("Sets an agent's state (e.g. paused during maintenance). Answers "
                                           "{agentId, state, previous}.");
-    expectRegistered(registry.registerAction(QStringLiteral("set_agent_state"), setAgentState, std::move(setState)),
-                     "set_agent_state");
+    expectRegistered(
+        registry.registerAction(QStringLiteral("set_agent_state"), setAgentState, std::move(setState)),
+        "set_agent_state");
 
     ConditionOptions down;
     down.configSchema = agentDownSchema();
     down.description = QStringLiteral("True when the agent is down (e.g. still down after a delay step).");
-    expectRegistered(registry.registerCondition(QStringLiteral("agent_down"), agentDown, std::move(down)),
-                     "agent_down");
+    expectRegistered(
+        registry.registerCondition(QStringLiteral("agent_down"), agentDown, std::move(down)), "agent_down");
 }
 
 } // namespace vigil::builtins

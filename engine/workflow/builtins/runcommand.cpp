@@ -63,8 +63,8 @@ Result<QString> allowedProgram(const QString &program, const QStringList &allowl
         return makeError(ErrorCode::NotFound, QStringLiteral("program \"%1\" was not found").arg(program));
     }
     return makeError(ErrorCode::Unauthorized,
-                     QStringLiteral("program \"%1\" is not on the run_command allowlist (settings: commands/allowlist)")
-                         .arg(program));
+        QStringLiteral("program \"%1\" is not on the run_command allowlist (settings: commands/allowlist)")
+            .arg(program));
 }
 
 void killProcessGroup(QProcess &process)
@@ -82,15 +82,17 @@ std::vector<ConfigField> runCommandSchema()
     using T = ConfigField::Type;
     return {
         field("program", T::String, true, Json(),
-              QStringLiteral("The program: a bare name found on PATH or an absolute path. It must be on the "
-                             "allowlist in settings (commands/allowlist); no shell is involved.")),
-        field("args", T::StringList, false, Json(), QStringLiteral("The program's arguments, one string each.")),
+            QStringLiteral("The program: a bare name found on PATH or an absolute path. It must be on the "
+                           "allowlist in settings (commands/allowlist); no shell is involved.")),
+        field("args", T::StringList, false, Json(),
+            QStringLiteral("The program's arguments, one string each.")),
         field("workingDirectory", T::String, false, Json(), QStringLiteral("The directory to run it in.")),
         field("env", T::Object, false, Json(),
-              QStringLiteral("Environment variables (name to string value) added to Vigil's environment.")),
+            QStringLiteral("Environment variables (name to string value) added to Vigil's environment.")),
         field("timeoutMs", T::Integer, false, 60000,
-              QStringLiteral("Kill the program (and its children) and fail after this many milliseconds.")),
-        field("stdin", T::String, false, Json(), QStringLiteral("Text written to the program's standard input.")),
+            QStringLiteral("Kill the program (and its children) and fail after this many milliseconds.")),
+        field("stdin", T::String, false, Json(),
+            QStringLiteral("Text written to the program's standard input.")),
     };
 }
 
@@ -186,9 +188,11 @@ QCoro::Task<ActionResult> runCommand(StepContext ctx)
 
     if (process.error() == QProcess::FailedToStart && process.state() == QProcess::NotRunning && !timedOut
         && !canceled)
-        co_return ActionResult::failure(QStringLiteral("could not start %1: %2").arg(*path, process.errorString()));
+        co_return ActionResult::failure(
+            QStringLiteral("could not start %1: %2").arg(*path, process.errorString()));
 
-    const bool normalExit = process.state() == QProcess::NotRunning && process.exitStatus() == QProcess::NormalExit;
+    const bool normalExit
+        = process.state() == QProcess::NotRunning && process.exitStatus() == QProcess::NormalExit;
     Json data = Json::object();
     data["exitCode"] = normalExit ? Json(process.exitCode()) : Json();
     data["stdout"] = toStd(decodeText(out));
@@ -196,13 +200,16 @@ QCoro::Task<ActionResult> runCommand(StepContext ctx)
     data["truncated"] = truncated;
 
     if (timedOut)
-        co_return ActionResult::failure(QStringLiteral("timed out after %1 ms").arg(timeoutMs), std::move(data));
+        co_return ActionResult::failure(
+            QStringLiteral("timed out after %1 ms").arg(timeoutMs), std::move(data));
     if (canceled)
-        co_return ActionResult::failure(QStringLiteral("canceled: %1").arg(ctx.cancel.reason()), std::move(data));
+        co_return ActionResult::failure(
+            QStringLiteral("canceled: %1").arg(ctx.cancel.reason()), std::move(data));
     if (!normalExit)
         co_return ActionResult::failure(QStringLiteral("%1 crashed").arg(*path), std::move(data));
     if (process.exitCode() != 0)
-        co_return ActionResult::failure(QStringLiteral("exited with code %1").arg(process.exitCode()), std::move(data));
+        co_return ActionResult::failure(
+            QStringLiteral("exited with code %1").arg(process.exitCode()), std::move(data));
     ctx.log(QStringLiteral("%1 exited with code 0").arg(*path));
     co_return ActionResult::ok(std::move(data));
 }
@@ -218,7 +225,7 @@ void registerRunCommand(Registry &registry)
         "Runs a program from the allowlist in settings (no shell) and answers {exitCode, stdout, stderr, "
         "truncated}, each stream cut at 64 KiB. Fails on a non-zero exit code, a crash or the timeout.");
     expectRegistered(registry.registerAction(QStringLiteral("run_command"), runCommand, std::move(options)),
-                     "run_command");
+        "run_command");
 }
 
 } // namespace vigil::builtins

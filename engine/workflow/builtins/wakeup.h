@@ -9,7 +9,6 @@
 // QCoro 0.8 frame is not destroyed while it is suspended, so the queued resume finds it.
 
 #include <QObject>
-
 #include <coroutine>
 #include <utility>
 
@@ -26,7 +25,8 @@ public:
             return;
         m_fired = true;
         if (m_waiter)
-            QMetaObject::invokeMethod(this, [this] { std::exchange(m_waiter, {}).resume(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this] { std::exchange(m_waiter, {}).resume(); }, Qt::QueuedConnection);
     }
 
     auto operator co_await() noexcept
