@@ -1264,6 +1264,16 @@ private Q_SLOTS:
         QVERIFY2(out.contains(QStringLiteral("PATH=")), "the process environment is kept");
     }
 
+    void runCommandRefusesBadEnvironmentNames()
+    {
+        m_services->allowlist = { QStringLiteral("/usr/bin/env") };
+        const ActionResult result = runAction(
+            QStringLiteral("run_command"), json(R"({"program": "env", "env": {"PATH=/tmp:": "x"}})"));
+        QVERIFY(!result.success);
+        QCOMPARE(
+            result.error, QStringLiteral("config.env: \"PATH=/tmp:\" is not a usable environment variable"));
+    }
+
     void runCommandWorkingDirectory()
     {
         m_services->allowlist = { QStringLiteral("/bin/pwd") };
@@ -1433,6 +1443,38 @@ private Q_SLOTS:
         QVERIFY(result.success);
         QCOMPARE(m_http.last().body, QByteArray(R"([1,"two"])"));
         QCOMPARE(m_http.last().headers.value("content-type"), QByteArray("application/vnd.x+json"));
+    }
+
+    void httpRequestRefusesHeaderInjection_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("line break in a value")
+            << QStringLiteral("X-Agent") << QStringLiteral("a\r\nX-Admin: 1")
+            << QStringLiteral("config.headers.X-Agent: a header value cannot hold a line break");
+        QTest::newRow("bare newline in a value")
+            << QStringLiteral("X-Agent") << QStringLiteral("a\nb")
+            << QStringLiteral("config.headers.X-Agent: a header value cannot "
+                              "hold a line break");
+        QTest::newRow("space in a name")
+            << QStringLiteral("X Agent") << QStringLiteral("a")
+            << QStringLiteral("config.headers: \"X Agent\" is not a header name");
+        QTest::newRow("colon in a name") << QStringLiteral("X-A: b") << QStringLiteral("a")
+                                         << QStringLiteral("config.headers: \"X-A: b\" is not a header name");
+    }
+
+    void httpRequestRefusesHeaderInjection()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, value);
+        QFETCH(QString, error);
+        Json config { { "url", toStd(m_http.url(QStringLiteral("/json"))) } };
+        config["headers"][toStd(name)] = toStd(value);
+        const ActionResult result = runAction(QStringLiteral("http_request"), config);
+        QVERIFY(!result.success);
+        QCOMPARE(result.error, error);
+        QVERIFY(m_http.requests.empty());
     }
 
     void httpRequestHeadCarriesNoBody()

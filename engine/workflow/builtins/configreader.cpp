@@ -109,14 +109,6 @@ const ConfigField *ConfigReader::field(const char *name)
     return nullptr;
 }
 
-bool ConfigReader::has(const char *name)
-{
-    if (!field(name))
-        return false;
-    const auto it = m_config.find(name);
-    return it != m_config.end() && !it->is_null();
-}
-
 Json ConfigReader::value(const char *name)
 {
     const ConfigField *f = field(name);

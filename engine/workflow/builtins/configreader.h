@@ -25,8 +25,6 @@ public:
     // Records `<path>.<field>: <message>` unless an earlier problem is recorded.
     void fail(const QString &field, const QString &message);
 
-    // Present and not null (a default does not count).
-    bool has(const char *name);
     // The value, else the field's default, else null.
     Json value(const char *name);
     // Typed reads of value(): empty / 0 when there is neither a value nor a default.

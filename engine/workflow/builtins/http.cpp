@@ -158,6 +158,22 @@ Result<QUrl> httpUrl(const QString &text)
     return url;
 }
 
+// A header that cannot smuggle another header or a second request in: a template may
+// render signal data into it.
+QString headerProblem(const QString &name, const QString &value)
+{
+    static const QString tokenChars = QStringLiteral("!#$%&'*+-.^_`|~");
+    const bool nameOk = !name.isEmpty() && std::all_of(name.begin(), name.end(), [](QChar c) {
+        return c.unicode() < 128 && (c.isLetterOrNumber() || tokenChars.contains(c));
+    });
+    if (!nameOk)
+        return QStringLiteral("config.headers: \"%1\" is not a header name").arg(name);
+    if (std::any_of(
+            value.begin(), value.end(), [](QChar c) { return c == u'\r' || c == u'\n' || c == u'\0'; }))
+        return QStringLiteral("config.headers.%1: a header value cannot hold a line break").arg(name);
+    return {};
+}
+
 // For messages and logs: without user info, which may hold a password.
 QString shown(const QUrl &url)
 {
@@ -226,6 +242,10 @@ QCoro::Task<ActionResult> httpRequest(StepContext ctx)
     if (!url)
         co_return ActionResult::failure(url.error().message);
     call.url = url.value();
+    for (const auto &[name, value] : call.headers) {
+        if (const QString problem = headerProblem(name, value); !problem.isEmpty())
+            co_return ActionResult::failure(problem);
+    }
 
     if (!body.is_null()) {
         if (call.method == "HEAD")

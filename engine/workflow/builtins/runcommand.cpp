@@ -112,6 +112,12 @@ QCoro::Task<ActionResult> runCommand(StepContext ctx)
     const Result<QString> path = allowedProgram(program, ctx.services->commandAllowlist());
     if (!path)
         co_return ActionResult::failure(path.error().message);
+    for (const auto &[name, value] : env) {
+        // "A=B" would set A; a NUL would cut the entry short.
+        if (name.isEmpty() || name.contains(u'=') || name.contains(u'\0') || value.contains(u'\0'))
+            co_return ActionResult::failure(
+                QStringLiteral("config.env: \"%1\" is not a usable environment variable").arg(name));
+    }
     if (workingDirectory && !QFileInfo(*workingDirectory).isDir())
         co_return ActionResult::failure(
             QStringLiteral("config.workingDirectory: \"%1\" is not a directory").arg(*workingDirectory));
