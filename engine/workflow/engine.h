@@ -90,6 +90,15 @@ public:
 
     // ---- signals ----------------------------------------------------------------------
     Result<EmitResult> emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey = std::nullopt);
+    // Several signals in one transaction (the collector raising many misses at once). All
+    // are checked first: one invalid signal refuses the batch with its index in the message
+    // ("signals[3]: payload.misses: ...") and stores nothing.
+    struct SignalRequest
+    {
+        TriggerInput input;
+        std::optional<QString> dedupKey;
+    };
+    Result<std::vector<EmitResult>> emitSignals(const std::vector<SignalRequest> &requests);
 
     // ---- queries ----------------------------------------------------------------------
     Result<WorkflowRun> getRun(const QString &runId);
