@@ -198,14 +198,15 @@ const char *const kHeartbeatTables[] = {
     "CREATE INDEX {p}inc_tenant ON {p}incidents (tenant_id, id)",
 };
 
-// Version 3: what the workflow engine needs beyond Pulse (retry rounds in attempt_floor, one
-// row per attempt of a step for the timeline), dedup keys that stay as stored (uniqueness
-// moves to live_dedup_key, which a later signal clears once the window has passed), claims
-// that read O(limit) rows, and heartbeat history ordered by the time it was received.
-const char *const kVersion3[] = {
+// Version 3: what the engine needs beyond Pulse's columns: a record per attempt of a step
+// (the timeline draws one bar per attempt), and the attempt at which retryRun last reset a
+// step, so its retry policy counts afresh without reusing attempt numbers (fencing).
+const char *const kEngineTables[] = {
     "ALTER TABLE {p}workflow_step_runs ADD COLUMN attempt_floor INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX {p}stp_parent ON {p}workflow_step_runs (parent_step_run_id) WHERE parent_step_run_id IS "
+    "NOT NULL",
     R"(CREATE TABLE {p}step_attempts (
-    step_run_id TEXT NOT NULL,
+    step_run_id TEXT NOT NULL REFERENCES {p}workflow_step_runs (id) ON DELETE CASCADE,
     run_id TEXT NOT NULL,
     attempt INTEGER NOT NULL,
     owner TEXT NOT NULL,
@@ -213,17 +214,21 @@ const char *const kVersion3[] = {
     started_at {time},
     ended_at {time},
     status TEXT NOT NULL,
-    error TEXT{seq},
+    error TEXT,
     PRIMARY KEY (step_run_id, attempt)
 ))",
     "CREATE INDEX {p}att_run ON {p}step_attempts (run_id)",
+};
 
+// Version 4: dedup keys that stay as stored (uniqueness moves to live_dedup_key, which a
+// later signal clears once the window has passed), claims that read O(limit) rows (see
+// claimSql()), and heartbeat history ordered by the time it was received.
+const char *const kVersion4[] = {
     "ALTER TABLE {p}triggers ADD COLUMN live_dedup_key TEXT",
     "DROP INDEX {p}trg_dedup",
     "UPDATE {p}triggers SET live_dedup_key = dedup_key",
     "CREATE UNIQUE INDEX {p}trg_live_dedup ON {p}triggers (live_dedup_key) WHERE live_dedup_key IS NOT NULL",
 
-    // Claims and the scheduler's next wake-up walk these in due order (see claimSql()).
     "DROP INDEX {p}stp_due",
     "CREATE INDEX {p}stp_unscheduled ON {p}workflow_step_runs (created_at) "
     "WHERE status IN ('pending', 'scheduled') AND scheduled_for IS NULL",
@@ -253,8 +258,9 @@ std::vector<Migration> migrations(Backend backend, const QString &prefix)
     std::vector<Migration> out;
     out.push_back(makeMigration(1, "workflow tables (Pulse schema)", kPulseTables, backend, prefix));
     out.push_back(makeMigration(2, "agents, heartbeats, incidents", kHeartbeatTables, backend, prefix));
-    out.push_back(makeMigration(
-        3, "step attempts, retry rounds, live dedup keys, heartbeats by time", kVersion3, backend, prefix));
+    out.push_back(makeMigration(3, "step attempts, attempt floor", kEngineTables, backend, prefix));
+    out.push_back(
+        makeMigration(4, "live dedup keys, claim indexes, heartbeats by time", kVersion4, backend, prefix));
     return out;
 }
 
@@ -272,8 +278,8 @@ QStringList tableNames()
 {
     return { QStringLiteral("triggers"), QStringLiteral("workflow_definitions"),
         QStringLiteral("workflow_runs"), QStringLiteral("workflow_step_runs"),
-        QStringLiteral("step_attempts"), QStringLiteral("execution_logs"), QStringLiteral("agents"),
-        QStringLiteral("heartbeats"), QStringLiteral("incidents"), QStringLiteral("schema_version") };
+        QStringLiteral("execution_logs"), QStringLiteral("agents"), QStringLiteral("heartbeats"),
+        QStringLiteral("incidents"), QStringLiteral("step_attempts"), QStringLiteral("schema_version") };
 }
 
 } // namespace vigil

@@ -150,16 +150,6 @@ QString PostgresStore::insertionOrderSql() const
     return QStringLiteral("seq");
 }
 
-QString PostgresStore::idListSql() const
-{
-    return QStringLiteral("SELECT jsonb_array_elements_text(CAST(:ids AS JSONB))");
-}
-
-QString PostgresStore::forUpdateSql() const
-{
-    return QStringLiteral(" FOR UPDATE");
-}
-
 ErrorCode PostgresStore::errorCodeFor(const QSqlError &error) const
 {
     const QString state = error.nativeErrorCode();
@@ -172,6 +162,13 @@ ErrorCode PostgresStore::errorCodeFor(const QSqlError &error) const
         || state == QLatin1String("55P03"))
         return ErrorCode::Unavailable; // serialization failure, deadlock, resources, canceled, lock timeout
     return ErrorCode::Database;
+}
+
+QString PostgresStore::mergeContextSql(const QString &) const
+{
+    return QStringLiteral(
+        "UPDATE {p}workflow_runs SET context = jsonb_set(COALESCE(context, CAST('{}' AS jsonb)), "
+        "ARRAY[CAST(:key AS text)], CAST(:value AS jsonb), true) WHERE id = :id RETURNING context");
 }
 
 } // namespace vigil

@@ -114,16 +114,6 @@ QString SqliteStore::insertionOrderSql() const
     return QStringLiteral("rowid");
 }
 
-QString SqliteStore::idListSql() const
-{
-    return QStringLiteral("SELECT value FROM json_each(:ids)");
-}
-
-QString SqliteStore::forUpdateSql() const
-{
-    return QString();
-}
-
 ErrorCode SqliteStore::errorCodeFor(const QSqlError &error) const
 {
     bool ok = false;
@@ -141,6 +131,15 @@ ErrorCode SqliteStore::errorCodeFor(const QSqlError &error) const
     default:
         return ErrorCode::Database;
     }
+}
+
+QString SqliteStore::mergeContextSql(const QString &key) const
+{
+    // A JSON path label is quoted with ", which cannot itself be escaped in SQLite's paths.
+    if (key.contains(QLatin1Char('"')) || key.contains(QLatin1Char('\\')))
+        return {};
+    return QStringLiteral("UPDATE {p}workflow_runs SET context = json_set(COALESCE(context, '{}'), "
+                          "'$.\"' || :key || '\"', json(:value)) WHERE id = :id RETURNING context");
 }
 
 } // namespace vigil

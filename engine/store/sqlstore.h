@@ -104,6 +104,7 @@ public:
 
     Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) override;
     Result<WorkflowRun> getRun(const QString &id) override;
+    Result<WorkflowRun> getRunHead(const QString &id) override;
     Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) override;
     Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch) override;
     Status updateRunProgress(const QString &id, const RunPatch &patch) override;
@@ -177,12 +178,9 @@ protected:
     virtual QString tagConditionSql() const = 0;
     // An expression giving insertion order of step runs, attempts and logs rows.
     virtual QString insertionOrderSql() const = 0;
-    // A subquery answering the elements of the JSON array of strings bound to :ids (so that
-    // a list of any length is one statement text).
-    virtual QString idListSql() const = 0;
-    // Appended to a SELECT that reads rows the transaction then updates (PostgreSQL:
-    // FOR UPDATE; SQLite's BEGIN IMMEDIATE already excludes other writers).
-    virtual QString forUpdateSql() const = 0;
+    // Sets context[:key] = :value (JSON text) in one statement for run :id, RETURNING the
+    // new context. Empty when the key cannot be expressed (the caller falls back).
+    virtual QString mergeContextSql(const QString &key) const = 0;
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
     // later COMMIT then silently rolls back).
     virtual bool failedStatementAbortsTransaction() const = 0;
@@ -230,6 +228,7 @@ private:
     static QVariant bindInt(const std::optional<qint64> &value);
     Result<Json> readJson(const QVariant &value, const char *column) const;
     static QString signalColumns();
+    static QString runHeadColumns(); // the run's columns with NULL for its snapshot
 
     Status connect();
     Status reconnect();
@@ -273,8 +272,8 @@ private:
     Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
     Status insertStep(const WorkflowStepRun &step);
     Result<bool> rowExists(const QString &table, const QString &id, const char *what);
-    // Why a fenced step update changed nothing: NotFound, or Conflict (lease lost).
-    Error leaseLost(const QString &stepRunId, const QString &owner, int attempt, const char *what);
+    // NotFound when the step does not exist, else Conflict with `conflict`.
+    Error stepConflict(const QString &stepRunId, const QString &conflict, const char *what);
     Result<std::optional<Incident>> openIncidentFor(const QString &definitionKey, const QString &resourceId);
 
     const Backend m_backend;

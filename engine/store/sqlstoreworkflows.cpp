@@ -3,8 +3,6 @@
 #include "core/isotime.h"
 #include "sqlstore.h"
 
-#include <QSet>
-
 namespace vigil {
 
 namespace {
@@ -22,8 +20,6 @@ const char *const kStepColumnNames[] = { "id", "run_id", "tenant_id", "step_inde
     "status", "scheduled_for", "started_at", "completed_at", "result", "error_message", "branch_index",
     "parent_step_run_id", "created_at", "attempt", "lease_owner", "lease_expires_at", "attempt_floor" };
 const QLatin1String kLogColumns("id, run_id, step_run_id, tenant_id, level, message, data, created_at");
-const QLatin1String kAttemptColumns(
-    "step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, status, error");
 
 QString quoted(const QString &text)
 {
@@ -141,14 +137,16 @@ Result<WorkflowRun> SqlStore::readRun(const SqlRows &row) const
     run.currentStepIndex = int(row.integer(6));
     run.isReplay = row.boolean(7);
     run.isDryRun = row.boolean(8);
-    Result<Json> snapshot = readJson(row.value(9), "definition_snapshot");
-    if (!snapshot)
-        return snapshot.error();
-    Result<WorkflowDefinition> definition = fromJson<WorkflowDefinition>(*snapshot);
-    if (!definition)
-        return makeError(ErrorCode::Database,
-            QStringLiteral("run %1: definition snapshot: %2").arg(run.id, definition.error().message));
-    run.definitionSnapshot = std::move(definition).value();
+    if (!row.isNull(9)) { // NULL: a head read (getRunHead, transitionRun) left it out
+        Result<Json> snapshot = readJson(row.value(9), "definition_snapshot");
+        if (!snapshot)
+            return snapshot.error();
+        Result<WorkflowDefinition> definition = fromJson<WorkflowDefinition>(*snapshot);
+        if (!definition)
+            return makeError(ErrorCode::Database,
+                QStringLiteral("run %1: definition snapshot: %2").arg(run.id, definition.error().message));
+        run.definitionSnapshot = std::move(definition).value();
+    }
     run.startedAt = readTime(row.value(10));
     run.completedAt = readTime(row.value(11));
     run.failedAt = readTime(row.value(12));
@@ -229,41 +227,6 @@ Result<bool> SqlStore::rowExists(const QString &table, const QString &id, const 
     if (rows->lastError().isValid())
         return fail(rows->lastError(), what);
     return false;
-}
-
-Error SqlStore::leaseLost(const QString &stepRunId, const QString &owner, int attempt, const char *what)
-{
-    Result<bool> exists = rowExists(QStringLiteral("workflow_step_runs"), stepRunId, what);
-    if (!exists)
-        return exists.error();
-    if (!*exists)
-        return makeError(ErrorCode::NotFound, QStringLiteral("step run %1 not found").arg(stepRunId));
-    return makeError(ErrorCode::Conflict,
-        QLatin1String(what)
-            + QStringLiteral(": step run %1: lease lost (not running under %2, attempt %3)")
-                  .arg(stepRunId, owner)
-                  .arg(attempt));
-}
-
-Result<StepAttempt> SqlStore::readAttempt(const SqlRows &row) const
-{
-    StepAttempt attempt;
-    attempt.stepRunId = row.text(0);
-    attempt.runId = row.text(1);
-    attempt.attempt = int(row.integer(2));
-    attempt.owner = row.text(3);
-    attempt.scheduledFor = readTime(row.value(4));
-    attempt.startedAt = readTime(row.value(5));
-    attempt.endedAt = readTime(row.value(6));
-    const std::optional<AttemptStatus> status = attemptStatusFromString(row.text(7));
-    if (!status)
-        return makeError(ErrorCode::Database,
-            QStringLiteral("attempt %1 of step run %2: unknown status \"%3\"")
-                .arg(attempt.attempt)
-                .arg(attempt.stepRunId, row.text(7)));
-    attempt.status = *status;
-    attempt.error = row.optText(8);
-    return attempt;
 }
 
 // ---- signals ----------------------------------------------------------------------
@@ -542,6 +505,21 @@ Result<WorkflowRun> SqlStore::getRun(const QString &id)
         &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
 }
 
+QString SqlStore::runHeadColumns()
+{
+    static const QString columns
+        = QString(kRunColumns).replace(QStringLiteral("definition_snapshot"), QStringLiteral("NULL"));
+    return columns;
+}
+
+Result<WorkflowRun> SqlStore::getRunHead(const QString &id)
+{
+    return readOne(exec(QStringLiteral("SELECT ") + runHeadColumns()
+                           + QStringLiteral(" FROM {p}workflow_runs WHERE id = :id"),
+                       { { ":id", id } }, "get run"),
+        &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
+}
+
 Result<Page<WorkflowRun>> SqlStore::listRuns(const RunFilter &filter, const PageRequest &page)
 {
     Filter where;
@@ -614,7 +592,7 @@ Result<WorkflowRun> SqlStore::transitionRun(const QString &id, RunStatus to, con
         Result<WorkflowRun> updated = readOne(
             exec(QStringLiteral("UPDATE {p}workflow_runs SET ") + sets.join(QStringLiteral(", "))
                     + QStringLiteral(" WHERE id = :id AND status IN (") + from.join(QStringLiteral(", "))
-                    + QStringLiteral(") RETURNING ") + kRunColumns,
+                    + QStringLiteral(") RETURNING ") + runHeadColumns(),
                 binds, "transition run"),
             &SqlStore::readRun, "transition run", QString());
         if (updated || updated.error().code != ErrorCode::NotFound)
@@ -776,7 +754,11 @@ Status SqlStore::finishStep(const StepFinish &finish)
         return rows.error();
     if (rows->numRowsAffected() > 0)
         return {};
-    return leaseLost(finish.stepRunId, finish.owner, finish.attempt, "finish step");
+    return stepConflict(finish.stepRunId,
+        QStringLiteral("step run %1: lease lost (not running under %2, attempt %3)")
+            .arg(finish.stepRunId, finish.owner)
+            .arg(finish.attempt),
+        "finish step");
 }
 
 Result<int> SqlStore::reclaimExpiredLeases(const QDateTime &now)
@@ -849,205 +831,6 @@ Status SqlStore::rescheduleStep(const QString &stepRunId, const QDateTime &at)
         QStringLiteral("step run %1 is %2: only a failed or skipped step can be "
                        "rescheduled")
             .arg(stepRunId, current->text(0)));
-}
-
-// ---- parked steps, context, attempts ------------------------------------------------
-// A parked step is running without a lease: claims and reclaims look for expired leases
-// only, so nobody takes it over while its branches run.
-
-Status SqlStore::parkStep(const QString &stepRunId, const QString &owner, int attempt)
-{
-    Result<SqlRows> rows
-        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET lease_owner = NULL, "
-                              "lease_expires_at = NULL WHERE id = :id AND status = 'running' AND "
-                              "lease_owner = :owner AND attempt = :attempt"),
-            { { ":id", stepRunId }, { ":owner", bindString(owner) }, { ":attempt", attempt } }, "park step");
-    if (!rows)
-        return rows.error();
-    if (rows->numRowsAffected() > 0)
-        return {};
-    return leaseLost(stepRunId, owner, attempt, "park step");
-}
-
-Result<bool> SqlStore::finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
-    const Json &result, const std::optional<QString> &errorMessage)
-{
-    if (status != StepStatus::Completed && status != StepStatus::Failed && status != StepStatus::Skipped)
-        return makeError(ErrorCode::Invalid,
-            QStringLiteral("finish parked step %1: cannot finish as %2").arg(stepRunId, toString(status)));
-    QStringList sets = { QStringLiteral("status = :status"), QStringLiteral("completed_at = :at") };
-    Binds binds = { { ":status", toString(status) }, { ":at", bindTime(orNow(at)) }, { ":id", stepRunId } };
-    if (!result.is_null()) {
-        sets.append(QStringLiteral("result = :result"));
-        binds.push_back({ ":result", bindJson(result) });
-    }
-    if (errorMessage) {
-        sets.append(QStringLiteral("error_message = :error_message"));
-        binds.push_back({ ":error_message", bindText(errorMessage) });
-    } else if (status == StepStatus::Completed) {
-        sets.append(QStringLiteral("error_message = NULL"));
-    }
-    Result<SqlRows> rows
-        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET ") + sets.join(QStringLiteral(", "))
-                + QStringLiteral(" WHERE id = :id AND status = 'running' AND lease_owner IS NULL "
-                                 "AND lease_expires_at IS NULL"),
-            binds, "finish parked step");
-    if (!rows)
-        return rows.error();
-    if (rows->numRowsAffected() > 0)
-        return true;
-    Result<bool> exists = rowExists(QStringLiteral("workflow_step_runs"), stepRunId, "finish parked step");
-    if (!exists)
-        return exists.error();
-    if (!*exists)
-        return makeError(ErrorCode::NotFound, QStringLiteral("step run %1 not found").arg(stepRunId));
-    return false;
-}
-
-Status SqlStore::reopenParkedStep(const QString &stepRunId)
-{
-    Result<SqlRows> rows
-        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'running', "
-                              "completed_at = NULL, error_message = NULL, lease_owner = NULL, "
-                              "lease_expires_at = NULL WHERE id = :id AND status = 'failed'"),
-            { { ":id", stepRunId } }, "reopen parked step");
-    if (!rows)
-        return rows.error();
-    if (rows->numRowsAffected() > 0)
-        return {};
-    Result<SqlRows> current = exec(QStringLiteral("SELECT status FROM {p}workflow_step_runs WHERE id = :id"),
-        { { ":id", stepRunId } }, "reopen parked step");
-    if (!current)
-        return current.error();
-    if (!current->next())
-        return makeError(ErrorCode::NotFound, QStringLiteral("step run %1 not found").arg(stepRunId));
-    return makeError(ErrorCode::Conflict,
-        QStringLiteral("step run %1 is %2: only a failed step can be reopened")
-            .arg(stepRunId, current->text(0)));
-}
-
-Result<std::vector<QString>> SqlStore::skipSteps(
-    const std::vector<QString> &stepRunIds, const QString &reason, const QDateTime &at)
-{
-    if (stepRunIds.empty())
-        return std::vector<QString>();
-    Json list = Json::array();
-    for (const QString &id : stepRunIds)
-        list.push_back(toStd(id));
-    const QVariant ids = bindJson(list);
-    const QString unfinished = QStringLiteral(" WHERE id IN (") + idListSql()
-        + QStringLiteral(") AND status IN ('pending', 'scheduled', 'running')");
-    return inTransaction([&]() -> Result<std::vector<QString>> {
-        // Lock the rows first, so that no claim turns a pending one into a running one
-        // between our reading which were running and our skipping them.
-        Result<SqlRows> rows
-            = exec(QStringLiteral("SELECT id, status, lease_owner FROM {p}workflow_step_runs") + unfinished
-                    + forUpdateSql(),
-                { { ":ids", ids } }, "skip steps");
-        if (!rows)
-            return rows.error();
-        QSet<QString> running;
-        while (rows->next()) {
-            if (rows->text(1) == QLatin1String("running") && !rows->isNull(2))
-                running.insert(rows->text(0));
-        }
-        if (rows->lastError().isValid())
-            return fail(rows->lastError(), "skip steps");
-        Result<SqlRows> skipped
-            = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', "
-                                  "error_message = :reason, completed_at = :at, lease_owner = NULL, "
-                                  "lease_expires_at = NULL")
-                    + unfinished,
-                { { ":reason", bindString(reason) }, { ":at", bindTime(orNow(at)) }, { ":ids", ids } },
-                "skip steps");
-        if (!skipped)
-            return skipped.error();
-        std::vector<QString> out;
-        for (const QString &id : stepRunIds) {
-            if (running.remove(id))
-                out.push_back(id);
-        }
-        return out;
-    });
-}
-
-Result<Json> SqlStore::mergeRunContext(const QString &runId, const QString &key, const Json &value)
-{
-    // Read, change and write under the row lock (SQLite: the write lock), so concurrent
-    // writers of other keys of the same run never lose each other's updates.
-    return inTransaction([&]() -> Result<Json> {
-        Result<SqlRows> rows
-            = exec(QStringLiteral("SELECT context FROM {p}workflow_runs WHERE id = :id") + forUpdateSql(),
-                { { ":id", runId } }, "merge run context");
-        if (!rows)
-            return rows.error();
-        if (!rows->next()) {
-            if (rows->lastError().isValid())
-                return fail(rows->lastError(), "merge run context");
-            return makeError(ErrorCode::NotFound, QStringLiteral("run %1 not found").arg(runId));
-        }
-        Result<Json> context = readJson(rows->value(0), "context");
-        if (!context)
-            return context.error();
-        Json merged = context->is_object() ? std::move(context).value() : Json::object();
-        merged[toStd(key)] = value;
-        Result<SqlRows> written
-            = exec(QStringLiteral("UPDATE {p}workflow_runs SET context = :context, updated_at = :now "
-                                  "WHERE id = :id"),
-                { { ":context", bindJson(merged) }, { ":now", bindTime(nowUtc()) }, { ":id", runId } },
-                "merge run context");
-        if (!written)
-            return written.error();
-        return merged;
-    });
-}
-
-Status SqlStore::recordAttemptStarts(const std::vector<StepAttempt> &attempts)
-{
-    if (attempts.empty())
-        return {};
-    return inTransaction([&]() -> Status {
-        for (const StepAttempt &attempt : attempts) {
-            Result<SqlRows> rows = exec(QStringLiteral("INSERT INTO {p}step_attempts (") + kAttemptColumns
-                    + QStringLiteral(
-                        ") VALUES (:step_run_id, :run_id, :attempt, :owner, :scheduled_for, :started_at, "
-                        ":ended_at, :status, :error) ON CONFLICT (step_run_id, attempt) DO NOTHING"),
-                { { ":step_run_id", bindString(attempt.stepRunId) }, { ":run_id", bindString(attempt.runId) },
-                    { ":attempt", attempt.attempt }, { ":owner", bindString(attempt.owner) },
-                    { ":scheduled_for", bindTime(attempt.scheduledFor) },
-                    { ":started_at", bindTime(attempt.startedAt) },
-                    { ":ended_at", bindTime(attempt.endedAt) }, { ":status", toString(attempt.status) },
-                    { ":error", bindText(attempt.error) } },
-                "record attempt start");
-            if (!rows)
-                return rows.error();
-        }
-        return {};
-    });
-}
-
-Status SqlStore::recordAttemptEnd(const StepAttempt &attempt)
-{
-    Result<SqlRows> rows
-        = exec(QStringLiteral("UPDATE {p}step_attempts SET status = :status, ended_at = :ended_at, "
-                              "error = :error WHERE step_run_id = :step_run_id AND attempt = :attempt "
-                              "AND status = 'running'"),
-            { { ":status", toString(attempt.status) }, { ":ended_at", bindTime(orNow(attempt.endedAt)) },
-                { ":error", bindText(attempt.error) }, { ":step_run_id", bindString(attempt.stepRunId) },
-                { ":attempt", attempt.attempt } },
-            "record attempt end");
-    if (!rows)
-        return rows.error();
-    return {};
-}
-
-Result<std::vector<StepAttempt>> SqlStore::getRunAttempts(const QString &runId)
-{
-    return readAll(exec(QStringLiteral("SELECT ") + kAttemptColumns
-                           + QStringLiteral(" FROM {p}step_attempts WHERE run_id = :run_id ORDER BY ")
-                           + insertionOrderSql(),
-                       { { ":run_id", runId } }, "get run attempts"),
-        &SqlStore::readAttempt, "get run attempts");
 }
 
 // ---- execution logs ---------------------------------------------------------------
