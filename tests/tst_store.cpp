@@ -834,6 +834,595 @@ private Q_SLOTS:
             QVERIFY2(description.contains(S("vigil.db")), qPrintable(description));
     }
 
+    // ---- openStore --------------------------------------------------------------------
+
+    void openStoreRejectsMalformed_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("prefix");
+        const QString current = S("<current>");
+        QTest::newRow("empty url") << QString() << S("vigil_");
+        QTest::newRow("mysql") << S("mysql://x") << S("vigil_");
+        QTest::newRow("postgres without host") << S("postgres://") << S("vigil_");
+        QTest::newRow("sqlite without path") << S("sqlite://") << S("vigil_");
+        QTest::newRow("no scheme") << S("vigil.db") << S("vigil_");
+        QTest::newRow("prefix starts with a digit") << current << S("1abc");
+        QTest::newRow("prefix with a dash") << current << S("a-b");
+        QTest::newRow("prefix with sql") << current << S("x; drop");
+        QTest::newRow("prefix with a quote") << current << S("a\"b");
+        QTest::newRow("empty prefix") << current << QString();
+        QTest::newRow("prefix of 32 characters") << current << QString(32, QLatin1Char('a'));
+        QTest::newRow("non-ascii prefix") << current << S("ü_");
+    }
+
+    void openStoreRejectsMalformed()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, prefix);
+        StoreOptions options;
+        options.url = url == S("<current>") ? m_url : url;
+        options.tablePrefix = prefix;
+        const auto opened = openStore(options);
+        VERIFY_ERROR(opened, ErrorCode::Invalid);
+        QVERIFY(!opened.error().message.isEmpty());
+    }
+
+    void openStoreAcceptsLongestPrefix()
+    {
+        // The other edge of [A-Za-z_][A-Za-z0-9_]{0,30}: 31 characters, leading underscore.
+        StoreOptions options;
+        options.url = m_url;
+        options.tablePrefix = S("_") + QString(29, QLatin1Char('b')) + S("9");
+        QCOMPARE(options.tablePrefix.size(), 31);
+        m_extraPrefixes << options.tablePrefix;
+        const auto opened = openStore(options);
+        VERIFY_OK(opened);
+    }
+
+    void openStoreUnreachableIsUnavailable()
+    {
+        StoreOptions options;
+        options.url = S("postgres://vigil:secret@127.0.0.1:1/vigil");
+        QElapsedTimer timer;
+        timer.start();
+        const auto opened = openStore(options);
+        const qint64 elapsed = timer.elapsed();
+        VERIFY_ERROR(opened, ErrorCode::Unavailable);
+        QVERIFY2(elapsed < 10000, qPrintable(QString::number(elapsed) + S(" ms")));
+    }
+
+    // ---- round trips ------------------------------------------------------------------
+
+    void signalRoundTrip()
+    {
+        TriggerEnvelope full = makeSignal();
+        full.dedupKey = S("dedup-1");
+        TriggerEnvelope minimal;
+        minimal.id = newId(IdPrefix::Trigger);
+        minimal.createdAt = nowUtc();
+        minimal.tenantId = S("tenant_a");
+        minimal.source = S("api");
+        minimal.type = S("custom.event");
+        for (const TriggerEnvelope &signal : { full, minimal }) {
+            const auto inserted = store().insertSignal(signal);
+            VERIFY_OK(inserted);
+            QVERIFY(inserted->inserted);
+            CALL(sameSignal(inserted->envelope, signal));
+            const auto stored = store().getSignal(signal.id);
+            VERIFY_OK(stored);
+            CALL(sameSignal(stored.value(), signal));
+        }
+        const auto listed = store().listSignals({}, {});
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(2));
+        for (const TriggerEnvelope &item : listed->items)
+            CALL(sameSignal(item, item.id == full.id ? full : minimal));
+    }
+
+    void definitionRoundTrip()
+    {
+        const WorkflowDefinition full = makeDefinition();
+        const WorkflowDefinition minimal = minimalDefinition();
+        for (const WorkflowDefinition &definition : { full, minimal }) {
+            VERIFY_OK(store().createDefinition(definition));
+            const auto stored = store().getDefinition(definition.id);
+            VERIFY_OK(stored);
+            CALL(sameDefinition(stored.value(), definition));
+        }
+        // Version is stored as given.
+        WorkflowDefinition seventh = minimalDefinition();
+        seventh.version = 7;
+        VERIFY_OK(store().createDefinition(seventh));
+        const auto stored = store().getDefinition(seventh.id);
+        VERIFY_OK(stored);
+        QCOMPARE(stored->version, 7);
+        const auto listed = store().listDefinitions({}, {});
+        VERIFY_OK(listed);
+        QCOMPARE(sorted(idsOf(listed->items)), sorted({ full.id, minimal.id, seventh.id }));
+        for (const WorkflowDefinition &item : listed->items) {
+            if (item.id == full.id)
+                CALL(sameDefinition(item, full));
+        }
+    }
+
+    void runAndStepRoundTrip()
+    {
+        const WorkflowDefinition definition = makeDefinition();
+        WorkflowRun full = makeRun(definition, RunStatus::Canceled);
+        full.isReplay = true;
+        full.isDryRun = true;
+        full.currentStepIndex = 3;
+        full.startedAt = nowUtc().addSecs(-60);
+        full.completedAt = nowUtc().addSecs(-50);
+        full.failedAt = nowUtc().addSecs(-40);
+        full.canceledAt = nowUtc().addSecs(-30);
+        full.cancelReason = S("operator pressed stop");
+
+        WorkflowStepRun parent = makeStep(full, 3, StepStatus::Running, nowUtc().addSecs(-20));
+        parent.stepType = StepType::Parallel;
+        parent.startedAt = nowUtc().addSecs(-19);
+        parent.attempt = 2;
+        parent.leaseOwner = S("worker-7");
+        parent.leaseExpiresAt = nowUtc().addSecs(600);
+        WorkflowStepRun child = makeStep(full, 3, StepStatus::Failed, nowUtc().addSecs(-18));
+        child.stepType = StepType::Delay;
+        child.startedAt = nowUtc().addSecs(-17);
+        child.completedAt = nowUtc().addSecs(-16);
+        child.result = objectWith("status", 503);
+        child.errorMessage = S("HTTP 503");
+        child.branchIndex = 1;
+        child.parentStepRunId = parent.id;
+        child.attempt = 1;
+        VERIFY_OK(store().createRun(full, { parent, child }));
+
+        const WorkflowDefinition minimalDef = minimalDefinition();
+        const WorkflowRun minimal = makeRun(minimalDef);
+        VERIFY_OK(store().createRun(minimal, {}));
+
+        for (const WorkflowRun &run : { full, minimal }) {
+            const auto stored = store().getRun(run.id);
+            VERIFY_OK(stored);
+            CALL(sameRun(stored.value(), run));
+        }
+        for (const WorkflowStepRun &step : { parent, child }) {
+            const auto stored = store().getStepRun(step.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), step));
+        }
+        const auto steps = store().getRunSteps(full.id);
+        VERIFY_OK(steps);
+        QCOMPARE(idsOf(steps.value()), QStringList({ parent.id, child.id }));
+        const auto none = store().getRunSteps(minimal.id);
+        VERIFY_OK(none);
+        QVERIFY(none->empty());
+    }
+
+    void logRoundTrip()
+    {
+        const WorkflowDefinition definition = makeDefinition();
+        const WorkflowRun run = makeRun(definition);
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+        ExecutionLog full;
+        full.id = newId(IdPrefix::Log);
+        full.runId = run.id;
+        full.stepRunId = step.id;
+        full.tenantId = run.tenantId;
+        full.level = LogLevel::Error;
+        full.message = S("handler failed");
+        full.data = objectWith("status", 500);
+        full.createdAt = nowUtc();
+        ExecutionLog minimal;
+        minimal.id = newId(IdPrefix::Log, full.createdAt.addMSecs(1));
+        minimal.runId = run.id;
+        minimal.tenantId = run.tenantId;
+        minimal.level = LogLevel::Warn;
+        minimal.message = S("m");
+        minimal.createdAt = full.createdAt.addMSecs(1);
+        VERIFY_OK(store().appendLogs({ full, minimal }));
+        const auto logs = store().getRunLogs(run.id);
+        VERIFY_OK(logs);
+        QCOMPARE(logs->size(), size_t(2));
+        CALL(sameLog(logs->at(0), full));
+        CALL(sameLog(logs->at(1), minimal));
+    }
+
+    void agentRoundTrip()
+    {
+        Agent full = makeAgent(S("agent-full"));
+        full.state = AgentState::Late;
+        full.lastSeenAt = nowUtc().addSecs(-90);
+        full.misses = 2;
+        full.lastStats = objectWith("load", 1.5);
+        full.stateChangedAt = nowUtc().addSecs(-30);
+        Agent minimal;
+        minimal.id = S("agent-minimal");
+        minimal.createdAt = nowUtc();
+        minimal.updatedAt = minimal.createdAt;
+        for (const Agent &agent : { full, minimal }) {
+            const auto upserted = store().upsertAgent(agent);
+            VERIFY_OK(upserted);
+            CALL(sameAgentConfig(upserted.value(), agent));
+            CALL(sameAgentState(upserted.value(), agent));
+            const auto stored = store().getAgent(agent.id);
+            VERIFY_OK(stored);
+            CALL(sameAgentConfig(stored.value(), agent));
+            CALL(sameAgentState(stored.value(), agent));
+            QVERIFY(stored->createdAt.isValid());
+            QVERIFY(stored->updatedAt.isValid());
+        }
+        const auto all = store().allAgents();
+        VERIFY_OK(all);
+        QCOMPARE(sorted(idsOf(all.value())), QStringList({ S("agent-full"), S("agent-minimal") }));
+        for (const Agent &agent : all.value())
+            CALL(sameAgentConfig(agent, agent.id == full.id ? full : minimal));
+    }
+
+    void heartbeatRoundTrip()
+    {
+        VERIFY_OK(store().upsertAgent(makeAgent(S("agent-1"))));
+        const QDateTime t0 = nowUtc();
+        const Heartbeat full = makeHeartbeat(S("agent-1"), t0);
+        Heartbeat minimal;
+        minimal.agentId = S("agent-1");
+        minimal.receivedAt = t0.addMSecs(1);
+        VERIFY_OK(store().insertHeartbeats({ full, minimal }));
+        const auto listed = store().listHeartbeats(S("agent-1"), {});
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(2));
+        CALL(sameHeartbeat(listed->items.at(0), minimal));
+        CALL(sameHeartbeat(listed->items.at(1), full));
+        QVERIFY(listed->items.at(0).id > 0);
+        QVERIFY(listed->items.at(1).id > 0);
+        QVERIFY(listed->items.at(0).id != listed->items.at(1).id);
+    }
+
+    void incidentRoundTrip()
+    {
+        const Incident full = makeIncident(newId(IdPrefix::Definition), S("agent-1"));
+        Incident minimal;
+        minimal.id = newId(IdPrefix::Incident);
+        minimal.tenantId = S("tenant_a");
+        minimal.resourceType = S("agent");
+        minimal.resourceId = S("agent-2");
+        minimal.title = S("t");
+        minimal.openedAt = nowUtc();
+        minimal.updatedAt = minimal.openedAt;
+        for (const Incident &incident : { full, minimal }) {
+            const auto opened = store().openIncident(incident);
+            VERIFY_OK(opened);
+            QVERIFY(opened->created);
+            CALL(sameIncident(opened->incident, incident));
+            const auto stored = store().getIncident(incident.id);
+            VERIFY_OK(stored);
+            CALL(sameIncident(stored.value(), incident));
+        }
+    }
+
+    void largeAndUnicodePayloads()
+    {
+        const QString big = largeText();
+        QVERIFY(big.toUtf8().size() >= 60 * 1024);
+        const Json bigJson = objectWith("text", toStd(big));
+
+        TriggerEnvelope signal = makeSignal(kUnicode, kUnicode, kUnicode);
+        signal.payload = bigJson;
+        VERIFY_OK(store().insertSignal(signal));
+        const auto storedSignal = store().getSignal(signal.id);
+        VERIFY_OK(storedSignal);
+        CALL(sameSignal(storedSignal.value(), signal));
+
+        WorkflowDefinition definition = makeDefinition(kUnicode, kUnicode);
+        definition.name = kUnicode;
+        definition.description = big;
+        definition.config = bigJson;
+        VERIFY_OK(store().createDefinition(definition));
+        const auto storedDefinition = store().getDefinition(definition.id);
+        VERIFY_OK(storedDefinition);
+        CALL(sameDefinition(storedDefinition.value(), definition));
+
+        WorkflowRun run = makeRun(definition);
+        run.context = bigJson;
+        WorkflowStepRun step = makeStep(run, 0, StepStatus::Failed);
+        step.stepName = kUnicode;
+        step.result = bigJson;
+        step.errorMessage = big;
+        VERIFY_OK(store().createRun(run, { step }));
+        const auto storedRun = store().getRun(run.id);
+        VERIFY_OK(storedRun);
+        CALL(sameRun(storedRun.value(), run));
+        const auto storedStep = store().getStepRun(step.id);
+        VERIFY_OK(storedStep);
+        CALL(sameStep(storedStep.value(), step));
+
+        ExecutionLog log;
+        log.id = newId(IdPrefix::Log);
+        log.runId = run.id;
+        log.tenantId = run.tenantId;
+        log.message = big;
+        log.data = bigJson;
+        log.createdAt = nowUtc();
+        VERIFY_OK(store().appendLogs({ log }));
+        const auto logs = store().getRunLogs(run.id);
+        VERIFY_OK(logs);
+        QCOMPARE(logs->size(), size_t(1));
+        CALL(sameLog(logs->front(), log));
+
+        Agent agent = makeAgent(kUnicode, kUnicode);
+        agent.lastStats = bigJson;
+        VERIFY_OK(store().upsertAgent(agent));
+        const auto storedAgent = store().getAgent(agent.id);
+        VERIFY_OK(storedAgent);
+        CALL(sameAgent(storedAgent.value(), agent));
+
+        Heartbeat heartbeat = makeHeartbeat(agent.id, nowUtc());
+        heartbeat.message = big;
+        heartbeat.stats = bigJson;
+        VERIFY_OK(store().insertHeartbeats({ heartbeat }));
+        const auto heartbeats = store().listHeartbeats(agent.id, {});
+        VERIFY_OK(heartbeats);
+        QCOMPARE(heartbeats->items.size(), size_t(1));
+        CALL(sameHeartbeat(heartbeats->items.front(), heartbeat));
+
+        Incident incident = makeIncident(definition.id, kUnicode, kUnicode);
+        incident.title = kUnicode;
+        incident.details = bigJson;
+        VERIFY_OK(store().openIncident(incident));
+        const auto storedIncident = store().getIncident(incident.id);
+        VERIFY_OK(storedIncident);
+        CALL(sameIncident(storedIncident.value(), incident));
+    }
+
+    // Every string field of every value type, set to SQL metacharacters, must come back
+    // verbatim, and filters on them must match exactly (no LIKE wildcards, no injection).
+    void stringsStoredVerbatim_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("single quote") << S("it's");
+        QTest::newRow("double quote") << S("say \"hi\"");
+        QTest::newRow("semicolon") << S("a;b");
+        QTest::newRow("line comment") << S("x -- y");
+        QTest::newRow("backslash") << S("C:\\path\\n");
+        QTest::newRow("percent") << S("%");
+        QTest::newRow("underscore") << S("_");
+        QTest::newRow("block comment") << S("/* c */");
+        QTest::newRow("or 1=1") << S("' OR '1'='1");
+        QTest::newRow("drop table") << S("); DROP TABLE x; --");
+        QTest::newRow("unicode") << kUnicode;
+        QTest::newRow("everything") << S("'\";--\\%_/* */' OR '1'='1); DROP TABLE x; --") + kUnicode;
+    }
+
+    void stringsStoredVerbatim()
+    {
+        QFETCH(QString, text);
+        const QString s = text;
+        Json json = Json::object();
+        json[toStd(s)] = toStd(s);
+
+        // Controls that a LIKE or an injected OR would also match.
+        VERIFY_OK(store().insertSignal(makeSignal(S("zz"), S("zz"), S("zz"))));
+        VERIFY_OK(store().upsertAgent(makeAgent(S("control"), S("zz"))));
+
+        TriggerEnvelope signal;
+        signal.id = newId(IdPrefix::Trigger) + s;
+        signal.createdAt = nowUtc();
+        signal.tenantId = s;
+        signal.source = s;
+        signal.type = s;
+        signal.resourceType = s;
+        signal.resourceId = s;
+        signal.environment = s;
+        signal.payload = json;
+        signal.dedupKey = s;
+        VERIFY_OK(store().insertSignal(signal));
+        const auto storedSignal = store().getSignal(signal.id);
+        VERIFY_OK(storedSignal);
+        CALL(sameSignal(storedSignal.value(), signal));
+        for (int which = 0; which < 3; ++which) {
+            SignalFilter filter;
+            if (which == 0)
+                filter.tenantId = s;
+            else if (which == 1)
+                filter.type = s;
+            else
+                filter.resourceId = s;
+            const auto listed = store().listSignals(filter, {});
+            VERIFY_OK(listed);
+            QCOMPARE(idsOf(listed->items), QStringList { signal.id });
+        }
+        // Deduplicated on the verbatim key.
+        TriggerEnvelope again = signal;
+        again.id = newId(IdPrefix::Trigger) + s;
+        const auto deduped = store().insertSignal(again);
+        VERIFY_OK(deduped);
+        QVERIFY(!deduped->inserted);
+        QCOMPARE(deduped->envelope.id, signal.id);
+
+        WorkflowDefinition definition;
+        definition.id = newId(IdPrefix::Definition) + s;
+        definition.tenantId = s;
+        definition.name = s;
+        definition.description = s;
+        definition.triggerType = s;
+        definition.environmentFilter = s;
+        definition.resourceTypeFilter = s;
+        WorkflowStep step = actionStep(s);
+        step.handler = s;
+        step.config = json;
+        definition.steps = { step };
+        definition.config = json;
+        definition.cronExpression = s;
+        definition.cronTimezone = s;
+        definition.createdAt = nowUtc();
+        definition.updatedAt = definition.createdAt;
+        VERIFY_OK(store().createDefinition(definition));
+        VERIFY_OK(store().createDefinition(makeDefinition(S("zz"), S("zz"))));
+        const auto storedDefinition = store().getDefinition(definition.id);
+        VERIFY_OK(storedDefinition);
+        CALL(sameDefinition(storedDefinition.value(), definition));
+        const auto enabled = store().enabledDefinitionsFor(s, s);
+        VERIFY_OK(enabled);
+        QCOMPARE(idsOf(enabled.value()), QStringList { definition.id });
+        DefinitionFilter definitionFilter;
+        definitionFilter.tenantId = s;
+        definitionFilter.triggerType = s;
+        const auto definitions = store().listDefinitions(definitionFilter, {});
+        VERIFY_OK(definitions);
+        QCOMPARE(idsOf(definitions->items), QStringList { definition.id });
+
+        WorkflowRun run;
+        run.id = newId(IdPrefix::Run) + s;
+        run.definitionId = definition.id;
+        run.tenantId = s;
+        run.triggerId = signal.id;
+        run.context = json;
+        run.cancelReason = s;
+        run.definitionSnapshot = definition;
+        run.createdAt = nowUtc();
+        run.updatedAt = run.createdAt;
+        WorkflowStepRun stepRun;
+        stepRun.id = newId(IdPrefix::StepRun) + s;
+        stepRun.runId = run.id;
+        stepRun.tenantId = s;
+        stepRun.stepName = s;
+        stepRun.result = json;
+        stepRun.errorMessage = s;
+        stepRun.parentStepRunId = s;
+        stepRun.leaseOwner = s;
+        stepRun.createdAt = nowUtc();
+        VERIFY_OK(store().createRun(run, { stepRun }));
+        VERIFY_OK(store().createRun(makeRun(makeDefinition(S("zz"))), {}));
+        const auto storedRun = store().getRun(run.id);
+        VERIFY_OK(storedRun);
+        CALL(sameRun(storedRun.value(), run));
+        const auto storedStep = store().getStepRun(stepRun.id);
+        VERIFY_OK(storedStep);
+        CALL(sameStep(storedStep.value(), stepRun));
+        for (int which = 0; which < 3; ++which) {
+            RunFilter filter;
+            if (which == 0)
+                filter.tenantId = s;
+            else if (which == 1)
+                filter.definitionId = definition.id;
+            else
+                filter.triggerId = signal.id;
+            const auto runs = store().listRuns(filter, {});
+            VERIFY_OK(runs);
+            QCOMPARE(idsOf(runs->items), QStringList { run.id });
+        }
+        // A claim under an owner with metacharacters, and its fenced finish.
+        const auto claimed = store().claimDueSteps(s, nowUtc(), 60s, 10);
+        VERIFY_OK(claimed);
+        QCOMPARE(idsOf(claimed.value()), QStringList { stepRun.id });
+        QCOMPARE(show(claimed->front().leaseOwner), show(std::optional<QString>(s)));
+        const auto renewed = store().renewLease(stepRun.id, s, 1, nowUtc().addSecs(120));
+        VERIFY_OK(renewed);
+        QVERIFY(renewed.value());
+        StepFinish finish;
+        finish.stepRunId = stepRun.id;
+        finish.owner = s;
+        finish.attempt = 1;
+        finish.status = StepStatus::Failed;
+        finish.at = nowUtc();
+        finish.errorMessage = s;
+        VERIFY_OK(store().finishStep(finish));
+        const auto finished = store().getStepRun(stepRun.id);
+        VERIFY_OK(finished);
+        QCOMPARE(show(finished->errorMessage), show(std::optional<QString>(s)));
+        QCOMPARE(show(finished->result), show(json));
+        const auto skipped = store().skipPendingSteps(run.id, s);
+        VERIFY_OK(skipped);
+        QCOMPARE(skipped.value(), 0);
+
+        ExecutionLog log;
+        log.id = newId(IdPrefix::Log) + s;
+        log.runId = run.id;
+        log.stepRunId = stepRun.id;
+        log.tenantId = s;
+        log.message = s;
+        log.data = json;
+        log.createdAt = nowUtc();
+        VERIFY_OK(store().appendLogs({ log }));
+        const auto logs = store().getRunLogs(run.id);
+        VERIFY_OK(logs);
+        QCOMPARE(logs->size(), size_t(1));
+        CALL(sameLog(logs->front(), log));
+
+        Agent agent;
+        agent.id = S("agent") + s;
+        agent.tenantId = s;
+        agent.environment = s;
+        agent.tags = { s, s + s };
+        agent.hmacKey = s;
+        agent.schedule = s;
+        agent.timezone = s;
+        agent.lastStats = json;
+        agent.createdAt = nowUtc();
+        agent.updatedAt = agent.createdAt;
+        VERIFY_OK(store().upsertAgent(agent));
+        const auto storedAgent = store().getAgent(agent.id);
+        VERIFY_OK(storedAgent);
+        CALL(sameAgent(storedAgent.value(), agent));
+        for (int which = 0; which < 3; ++which) {
+            AgentFilter filter;
+            if (which == 0)
+                filter.tenantId = s;
+            else if (which == 1)
+                filter.environment = s;
+            else
+                filter.tag = s;
+            const auto agents = store().listAgents(filter, {});
+            VERIFY_OK(agents);
+            QCOMPARE(idsOf(agents->items), QStringList { agent.id });
+        }
+
+        Heartbeat heartbeat;
+        heartbeat.agentId = agent.id;
+        heartbeat.receivedAt = nowUtc();
+        heartbeat.message = s;
+        heartbeat.stats = json;
+        heartbeat.sourceAddress = s;
+        heartbeat.rid = s;
+        VERIFY_OK(store().insertHeartbeats({ heartbeat }));
+        const auto heartbeats = store().listHeartbeats(agent.id, {});
+        VERIFY_OK(heartbeats);
+        QCOMPARE(heartbeats->items.size(), size_t(1));
+        CALL(sameHeartbeat(heartbeats->items.front(), heartbeat));
+
+        Incident incident;
+        incident.id = newId(IdPrefix::Incident) + s;
+        incident.tenantId = s;
+        incident.definitionId = definition.id;
+        incident.runId = run.id;
+        incident.resourceType = s;
+        incident.resourceId = s;
+        incident.title = s;
+        incident.severity = s;
+        incident.details = json;
+        incident.openedAt = nowUtc();
+        incident.updatedAt = incident.openedAt;
+        VERIFY_OK(store().openIncident(incident));
+        VERIFY_OK(store().openIncident(makeIncident(definition.id, S("zz"), S("zz"))));
+        const auto storedIncident = store().getIncident(incident.id);
+        VERIFY_OK(storedIncident);
+        CALL(sameIncident(storedIncident.value(), incident));
+        IncidentFilter incidentFilter;
+        incidentFilter.tenantId = s;
+        incidentFilter.resourceId = s;
+        const auto incidents = store().listIncidents(incidentFilter, {});
+        VERIFY_OK(incidents);
+        QCOMPARE(idsOf(incidents->items), QStringList { incident.id });
+        const auto resolved = store().resolveIncidents(s, definition.id, nowUtc(), s);
+        VERIFY_OK(resolved);
+        QCOMPARE(idsOf(resolved.value()), QStringList { incident.id });
+        QCOMPARE(show(resolved->front().resolvedByRunId), show(std::optional<QString>(s)));
+
+        // Nothing was dropped: every table still answers.
+        VERIFY_OK(store().tableCounts());
+        VERIFY_OK(store().deleteAgent(agent.id));
+        VERIFY_OK(store().deleteDefinition(definition.id));
+    }
+
     // @@more-tests@@
 };
 
