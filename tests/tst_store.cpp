@@ -1423,6 +1423,698 @@ private Q_SLOTS:
         VERIFY_OK(store().deleteDefinition(definition.id));
     }
 
+    // ---- signals ----------------------------------------------------------------------
+
+    void listSignalsFiltersAndPaging()
+    {
+        const QDateTime t0 = nowUtc().addSecs(-100);
+        std::vector<TriggerEnvelope> all;
+        int i = 0;
+        for (const QString &tenant : { S("tenant_a"), S("tenant_b") }) {
+            for (const QString &type : { S("type.one"), S("type.two") }) {
+                for (const QString &resource : { S("r1"), S("r2") })
+                    all.push_back(makeSignal(tenant, type, resource, t0.addMSecs(10 * i++)));
+            }
+        }
+        for (int extra = 0; extra < 3; ++extra)
+            all.push_back(makeSignal(S("tenant_a"), S("type.one"), S("r1"), t0.addMSecs(10 * i++)));
+        // Inserted out of order: the listing order comes from the store, not from insertion.
+        std::vector<TriggerEnvelope> shuffled = all;
+        std::reverse(shuffled.begin(), shuffled.begin() + 5);
+        for (const TriggerEnvelope &signal : shuffled)
+            VERIFY_OK(store().insertSignal(signal));
+
+        auto expected = [&](const std::function<bool(const TriggerEnvelope &)> &keep) {
+            QStringList ids;
+            for (const TriggerEnvelope &signal : all) {
+                if (keep(signal))
+                    ids << signal.id;
+            }
+            return reversedSorted(ids); // newest first
+        };
+        auto fetch = [&](const SignalFilter &filter) {
+            return [&, filter](const PageRequest &page) { return store().listSignals(filter, page); };
+        };
+
+        int pages = 0;
+        const auto everything = walkPages<TriggerEnvelope>(fetch({}), 3, &pages);
+        QVERIFY(everything);
+        QCOMPARE(idsOf(*everything), expected([](const auto &) { return true; }));
+        QCOMPARE(pages, 4); // 3 + 3 + 3 + 2
+        for (const TriggerEnvelope &item : *everything) {
+            const auto it = std::find_if(all.begin(), all.end(), [&](const auto &s) { return s.id == item.id; });
+            CALL(sameSignal(item, *it));
+        }
+
+        SignalFilter byTenant;
+        byTenant.tenantId = S("tenant_a");
+        const auto tenantPages = walkPages<TriggerEnvelope>(fetch(byTenant), 2);
+        QVERIFY(tenantPages);
+        QCOMPARE(idsOf(*tenantPages), expected([](const auto &s) { return s.tenantId == S("tenant_a"); }));
+
+        SignalFilter byType;
+        byType.type = S("type.two");
+        const auto typePages = walkPages<TriggerEnvelope>(fetch(byType), 50);
+        QVERIFY(typePages);
+        QCOMPARE(idsOf(*typePages), expected([](const auto &s) { return s.type == S("type.two"); }));
+
+        SignalFilter byResource;
+        byResource.resourceId = S("r2");
+        const auto resourcePages = walkPages<TriggerEnvelope>(fetch(byResource), 1);
+        QVERIFY(resourcePages);
+        QCOMPARE(idsOf(*resourcePages), expected([](const auto &s) { return s.resourceId == S("r2"); }));
+
+        SignalFilter combined;
+        combined.tenantId = S("tenant_a");
+        combined.type = S("type.one");
+        combined.resourceId = S("r1");
+        const auto combinedPages = walkPages<TriggerEnvelope>(fetch(combined), 2);
+        QVERIFY(combinedPages);
+        QCOMPARE(idsOf(*combinedPages), expected([](const auto &s) {
+                     return s.tenantId == S("tenant_a") && s.type == S("type.one") && s.resourceId == S("r1");
+                 }));
+        QCOMPARE(combinedPages->size(), size_t(4));
+
+        SignalFilter nothing;
+        nothing.tenantId = S("tenant_none");
+        const auto empty = store().listSignals(nothing, {});
+        VERIFY_OK(empty);
+        QVERIFY(empty->items.empty());
+        QVERIFY(empty->nextCursor.isEmpty());
+    }
+
+    void pageLimitIsClamped()
+    {
+        const QDateTime t0 = nowUtc();
+        for (int i = 0; i < 3; ++i)
+            VERIFY_OK(store().insertSignal(makeSignal(S("tenant_a"), S("x"), S("r"), t0.addMSecs(i))));
+        for (int limit : { 0, -5 }) {
+            PageRequest page;
+            page.limit = limit;
+            const auto listed = store().listSignals({}, page);
+            VERIFY_OK(listed);
+            QCOMPARE(listed->items.size(), size_t(1));
+            QVERIFY(!listed->nextCursor.isEmpty());
+        }
+        PageRequest huge;
+        huge.limit = 1000000;
+        const auto listed = store().listSignals({}, huge);
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(3));
+        QVERIFY(listed->nextCursor.isEmpty());
+    }
+
+    void dedupWithinWindow()
+    {
+        const QDateTime t0 = nowUtc();
+        TriggerEnvelope first = makeSignal(S("tenant_a"), S("x"), S("r"), t0);
+        first.dedupKey = S("key-1");
+        const auto a = store().insertSignal(first, 1h);
+        VERIFY_OK(a);
+        QVERIFY(a->inserted);
+        CALL(sameSignal(a->envelope, first));
+
+        TriggerEnvelope second = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addSecs(1));
+        second.dedupKey = S("key-1");
+        second.payload = objectWith("different", true);
+        const auto b = store().insertSignal(second, 1h);
+        VERIFY_OK(b);
+        QVERIFY(!b->inserted);
+        CALL(sameSignal(b->envelope, first));
+        VERIFY_ERROR(store().getSignal(second.id), ErrorCode::NotFound);
+
+        // Other keys, and no key at all, are never deduplicated.
+        TriggerEnvelope otherKey = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addSecs(2));
+        otherKey.dedupKey = S("key-2");
+        const auto c = store().insertSignal(otherKey, 1h);
+        VERIFY_OK(c);
+        QVERIFY(c->inserted);
+        for (int i = 0; i < 2; ++i) {
+            const auto plain = store().insertSignal(makeSignal(S("tenant_a"), S("x"), S("r"), t0.addSecs(3 + i)), 1h);
+            VERIFY_OK(plain);
+            QVERIFY(plain->inserted);
+        }
+        const auto listed = store().listSignals({}, {});
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(4));
+    }
+
+    void dedupAfterWindow()
+    {
+        const QDateTime t0 = nowUtc();
+        TriggerEnvelope first = makeSignal(S("tenant_a"), S("x"), S("r"), t0);
+        first.dedupKey = S("key");
+        VERIFY_OK(store().insertSignal(first, 1ms));
+
+        TriggerEnvelope later = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addMSecs(5));
+        later.dedupKey = S("key");
+        const auto b = store().insertSignal(later, 1ms);
+        VERIFY_OK(b);
+        QVERIFY(b->inserted);
+        CALL(sameSignal(b->envelope, later));
+        VERIFY_OK(store().getSignal(later.id));
+
+        TriggerEnvelope muchLater = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addSecs(7200));
+        muchLater.dedupKey = S("key");
+        const auto c = store().insertSignal(muchLater, 1h);
+        VERIFY_OK(c);
+        QVERIFY(c->inserted);
+
+        // Inside the window again, only the newest stored one is within reach.
+        TriggerEnvelope repeat = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addSecs(7201));
+        repeat.dedupKey = S("key");
+        const auto d = store().insertSignal(repeat, 1h);
+        VERIFY_OK(d);
+        QVERIFY(!d->inserted);
+        CALL(sameSignal(d->envelope, muchLater));
+        const auto listed = store().listSignals({}, {});
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(3));
+    }
+
+    // "Atomic across processes": concurrent emits with one key store exactly one signal.
+    void dedupRace()
+    {
+        constexpr int kThreads = 4;
+        constexpr int kRounds = 10;
+        const QDateTime t0 = nowUtc();
+        std::latch start(kThreads);
+        std::mutex mutex;
+        QStringList errors;
+        std::vector<std::vector<SignalInsert>> answers(kThreads);
+        std::vector<QThread *> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.push_back(QThread::create([&, t] {
+                StoreOptions options;
+                options.url = m_url;
+                options.tablePrefix = m_prefix;
+                auto opened = openStore(options);
+                start.arrive_and_wait();
+                if (!opened.ok()) {
+                    std::lock_guard lock(mutex);
+                    errors << errorText(opened.error());
+                    return;
+                }
+                for (int round = 0; round < kRounds; ++round) {
+                    TriggerEnvelope signal = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addMSecs(round));
+                    signal.dedupKey = S("race-") + QString::number(round);
+                    const auto answer = opened.value()->insertSignal(signal, 1h);
+                    std::lock_guard lock(mutex);
+                    if (answer.ok())
+                        answers[t].push_back(answer.value());
+                    else
+                        errors << errorText(answer.error());
+                }
+            }));
+            threads.back()->start();
+        }
+        for (QThread *thread : threads) {
+            thread->wait();
+            delete thread;
+        }
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(S("; "))));
+        for (int round = 0; round < kRounds; ++round) {
+            int inserted = 0;
+            QSet<QString> ids;
+            for (int t = 0; t < kThreads; ++t) {
+                const SignalInsert &answer = answers[t].at(round);
+                inserted += answer.inserted ? 1 : 0;
+                ids.insert(answer.envelope.id);
+            }
+            QCOMPARE(inserted, 1);
+            QCOMPARE(ids.size(), 1);
+        }
+        const auto listed = store().listSignals({}, {});
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(kRounds));
+    }
+
+    // ---- definitions ------------------------------------------------------------------
+
+    void listDefinitionsFiltersAndPaging()
+    {
+        std::vector<WorkflowDefinition> all;
+        int i = 0;
+        for (const QString &tenant : { S("tenant_a"), S("tenant_b") }) {
+            for (const QString &trigger : { S("x"), S("y") }) {
+                for (bool enabled : { true, false }) {
+                    WorkflowDefinition d = (i % 2) ? minimalDefinition(tenant, trigger) : makeDefinition(tenant, trigger);
+                    d.id = newId(IdPrefix::Definition, nowUtc().addMSecs(i++));
+                    d.isEnabled = enabled;
+                    all.push_back(d);
+                    VERIFY_OK(store().createDefinition(d));
+                }
+            }
+        }
+        auto expected = [&](const std::function<bool(const WorkflowDefinition &)> &keep) {
+            QStringList ids;
+            for (const auto &d : all) {
+                if (keep(d))
+                    ids << d.id;
+            }
+            return sorted(ids);
+        };
+        auto walk = [&](const DefinitionFilter &filter, int limit) {
+            return walkPages<WorkflowDefinition>(
+                [&](const PageRequest &page) { return store().listDefinitions(filter, page); }, limit);
+        };
+        const auto everything = walk({}, 3);
+        QVERIFY(everything);
+        QCOMPARE(idsOf(*everything).size(), 8); // no duplicates
+        QCOMPARE(sorted(idsOf(*everything)), expected([](const auto &) { return true; }));
+        for (const auto &item : *everything) {
+            const auto it = std::find_if(all.begin(), all.end(), [&](const auto &d) { return d.id == item.id; });
+            CALL(sameDefinition(item, *it));
+        }
+
+        DefinitionFilter tenant;
+        tenant.tenantId = S("tenant_b");
+        auto got = walk(tenant, 2);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &d) { return d.tenantId == S("tenant_b"); }));
+
+        DefinitionFilter trigger;
+        trigger.triggerType = S("y");
+        got = walk(trigger, 2);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &d) { return d.triggerType == S("y"); }));
+
+        for (bool enabled : { true, false }) {
+            DefinitionFilter byEnabled;
+            byEnabled.isEnabled = enabled;
+            got = walk(byEnabled, 3);
+            QVERIFY(got);
+            QCOMPARE(sorted(idsOf(*got)), expected([&](const auto &d) { return d.isEnabled == enabled; }));
+        }
+
+        DefinitionFilter all3;
+        all3.tenantId = S("tenant_a");
+        all3.triggerType = S("x");
+        all3.isEnabled = false;
+        got = walk(all3, 10);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &d) {
+                     return d.tenantId == S("tenant_a") && d.triggerType == S("x") && !d.isEnabled;
+                 }));
+        QCOMPARE(got->size(), size_t(1));
+    }
+
+    void enabledAndCronDefinitions()
+    {
+        WorkflowDefinition cronA = makeDefinition(S("tenant_a"), S("x"));
+        WorkflowDefinition disabledCron = makeDefinition(S("tenant_a"), S("x"));
+        disabledCron.isEnabled = false;
+        WorkflowDefinition otherTrigger = minimalDefinition(S("tenant_a"), S("y"));
+        WorkflowDefinition cronB = makeDefinition(S("tenant_b"), S("x"));
+        WorkflowDefinition plainA = minimalDefinition(S("tenant_a"), S("x"));
+        for (const auto &d : { cronA, disabledCron, otherTrigger, cronB, plainA })
+            VERIFY_OK(store().createDefinition(d));
+
+        auto enabledFor = [&](const QString &tenant, const QString &trigger) -> std::optional<QStringList> {
+            const auto got = store().enabledDefinitionsFor(tenant, trigger);
+            if (!got.ok()) {
+                QTest::qFail(failText(got).constData(), __FILE__, __LINE__);
+                return std::nullopt;
+            }
+            return sorted(idsOf(got.value()));
+        };
+        auto cron = [&]() -> std::optional<QStringList> {
+            const auto got = store().cronDefinitions();
+            if (!got.ok()) {
+                QTest::qFail(failText(got).constData(), __FILE__, __LINE__);
+                return std::nullopt;
+            }
+            for (const auto &d : got.value()) {
+                if (!d.cronExpression || !d.isEnabled)
+                    QTest::qFail("cronDefinitions answered a definition without cron or disabled", __FILE__, __LINE__);
+            }
+            return sorted(idsOf(got.value()));
+        };
+
+        QCOMPARE(enabledFor(S("tenant_a"), S("x")), sorted({ cronA.id, plainA.id }));
+        QCOMPARE(enabledFor(S("tenant_a"), S("y")), QStringList { otherTrigger.id });
+        QCOMPARE(enabledFor(S("tenant_b"), S("y")), QStringList());
+        QCOMPARE(cron(), sorted({ cronA.id, cronB.id }));
+        const auto full = store().enabledDefinitionsFor(S("tenant_b"), S("x"));
+        VERIFY_OK(full);
+        QCOMPARE(full->size(), size_t(1));
+        CALL(sameDefinition(full->front(), cronB));
+
+        VERIFY_OK(store().setDefinitionEnabled(disabledCron.id, true));
+        VERIFY_OK(store().setDefinitionEnabled(cronA.id, false));
+        QCOMPARE(enabledFor(S("tenant_a"), S("x")), sorted({ disabledCron.id, plainA.id }));
+        QCOMPARE(cron(), sorted({ disabledCron.id, cronB.id }));
+        const auto a = store().getDefinition(cronA.id);
+        VERIFY_OK(a);
+        QCOMPARE(a->isEnabled, false);
+        const auto b = store().getDefinition(disabledCron.id);
+        VERIFY_OK(b);
+        QCOMPARE(b->isEnabled, true);
+        // Idempotent.
+        VERIFY_OK(store().setDefinitionEnabled(cronA.id, false));
+        VERIFY_ERROR(store().setDefinitionEnabled(S("wfd_unknown"), true), ErrorCode::NotFound);
+    }
+
+    void updateDefinitionRaisesVersion()
+    {
+        const WorkflowDefinition original = makeDefinition();
+        VERIFY_OK(store().createDefinition(original));
+
+        WorkflowDefinition change = minimalDefinition(S("tenant_z"), S("other.trigger"));
+        change.id = original.id;
+        change.name = S("renamed");
+        change.isEnabled = false;
+        change.version = 99;                           // ignored: the store raises the stored one
+        change.createdAt = nowUtc().addSecs(-86400);   // ignored: createdAt is kept
+        const QDateTime before = nowUtc();
+        const auto updated = store().updateDefinition(change);
+        VERIFY_OK(updated);
+        QCOMPARE(updated->version, 2);
+        QCOMPARE(show(updated->createdAt), show(original.createdAt));
+        QVERIFY(updated->updatedAt.isValid());
+        QVERIFY(updated->updatedAt >= before.addSecs(-5));
+        CALL(sameDefinition(updated.value(), change, false));
+        const auto stored = store().getDefinition(original.id);
+        VERIFY_OK(stored);
+        CALL(sameDefinition(stored.value(), updated.value()));
+
+        // With the expected version.
+        change.name = S("third");
+        const auto third = store().updateDefinition(change, 2);
+        VERIFY_OK(third);
+        QCOMPARE(third->version, 3);
+        QCOMPARE(third->name, S("third"));
+
+        // A stale version changes nothing.
+        WorkflowDefinition stale = makeDefinition();
+        stale.id = original.id;
+        stale.name = S("stale write");
+        VERIFY_ERROR(store().updateDefinition(stale, 2), ErrorCode::Conflict);
+        VERIFY_ERROR(store().updateDefinition(stale, 4), ErrorCode::Conflict);
+        const auto after = store().getDefinition(original.id);
+        VERIFY_OK(after);
+        CALL(sameDefinition(after.value(), third.value()));
+
+        const auto fourth = store().updateDefinition(stale);
+        VERIFY_OK(fourth);
+        QCOMPARE(fourth->version, 4);
+        QCOMPARE(fourth->name, S("stale write"));
+
+        WorkflowDefinition unknown = makeDefinition();
+        VERIFY_ERROR(store().updateDefinition(unknown), ErrorCode::NotFound);
+        VERIFY_ERROR(store().getDefinition(unknown.id), ErrorCode::NotFound);
+    }
+
+    void deleteDefinitionIsSoft()
+    {
+        WorkflowDefinition doomed = makeDefinition(S("tenant_a"), S("x"));
+        const WorkflowDefinition kept = makeDefinition(S("tenant_a"), S("x"));
+        VERIFY_OK(store().createDefinition(doomed));
+        VERIFY_OK(store().createDefinition(kept));
+        const WorkflowRun run = makeRun(doomed);
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+
+        VERIFY_OK(store().deleteDefinition(doomed.id));
+        VERIFY_ERROR(store().getDefinition(doomed.id), ErrorCode::NotFound);
+        const auto listed = store().listDefinitions({}, {});
+        VERIFY_OK(listed);
+        QCOMPARE(idsOf(listed->items), QStringList { kept.id });
+        const auto enabled = store().enabledDefinitionsFor(S("tenant_a"), S("x"));
+        VERIFY_OK(enabled);
+        QCOMPARE(idsOf(enabled.value()), QStringList { kept.id });
+        const auto cron = store().cronDefinitions();
+        VERIFY_OK(cron);
+        QCOMPARE(idsOf(cron.value()), QStringList { kept.id });
+
+        // Its runs keep their snapshot.
+        const auto storedRun = store().getRun(run.id);
+        VERIFY_OK(storedRun);
+        CALL(sameRun(storedRun.value(), run));
+        RunFilter byDefinition;
+        byDefinition.definitionId = doomed.id;
+        const auto runs = store().listRuns(byDefinition, {});
+        VERIFY_OK(runs);
+        QCOMPARE(idsOf(runs->items), QStringList { run.id });
+        VERIFY_OK(store().getStepRun(step.id));
+
+        VERIFY_ERROR(store().deleteDefinition(S("wfd_unknown")), ErrorCode::NotFound);
+    }
+
+    // ---- runs -------------------------------------------------------------------------
+
+    void createRunIsAtomic()
+    {
+        const WorkflowDefinition definition = makeDefinition();
+        const WorkflowRun run = makeRun(definition);
+        const WorkflowStepRun a = makeStep(run, 0);
+        WorkflowStepRun duplicate = makeStep(run, 1);
+        duplicate.id = a.id; // the second insert violates the primary key
+        QVERIFY(!store().createRun(run, { a, duplicate }).ok());
+        VERIFY_ERROR(store().getRun(run.id), ErrorCode::NotFound);
+        VERIFY_ERROR(store().getStepRun(a.id), ErrorCode::NotFound);
+        const auto runs = store().listRuns({}, {});
+        VERIFY_OK(runs);
+        QVERIFY(runs->items.empty());
+
+        const WorkflowStepRun b = makeStep(run, 1);
+        VERIFY_OK(store().createRun(run, { a, b }));
+        const auto steps = store().getRunSteps(run.id);
+        VERIFY_OK(steps);
+        QCOMPARE(idsOf(steps.value()), QStringList({ a.id, b.id }));
+
+        // A second run with the same id is refused and the first is untouched.
+        WorkflowRun clash = makeRun(minimalDefinition());
+        clash.id = run.id;
+        QVERIFY(!store().createRun(clash, { makeStep(clash, 0) }).ok());
+        const auto stored = store().getRun(run.id);
+        VERIFY_OK(stored);
+        CALL(sameRun(stored.value(), run));
+        const auto stepsAfter = store().getRunSteps(run.id);
+        VERIFY_OK(stepsAfter);
+        QCOMPARE(stepsAfter->size(), size_t(2));
+    }
+
+    void listRunsFiltersAndPaging()
+    {
+        const WorkflowDefinition d1 = makeDefinition(S("tenant_a"));
+        const WorkflowDefinition d2 = minimalDefinition(S("tenant_b"));
+        const QDateTime t0 = nowUtc().addSecs(-100);
+        std::vector<WorkflowRun> all;
+        for (int i = 0; i < 9; ++i) {
+            WorkflowRun run = makeRun(i % 3 == 0 ? d2 : d1, i % 2 ? RunStatus::Running : RunStatus::Pending);
+            run.id = newId(IdPrefix::Run, t0.addMSecs(i));
+            run.createdAt = t0.addMSecs(i);
+            run.updatedAt = run.createdAt;
+            if (i == 4)
+                run.triggerId = S("trg_shared");
+            if (i == 7)
+                run.triggerId = S("trg_shared");
+            all.push_back(run);
+        }
+        for (int i = int(all.size()) - 1; i >= 0; --i)
+            VERIFY_OK(store().createRun(all[i], {}));
+
+        auto expected = [&](const std::function<bool(const WorkflowRun &)> &keep) {
+            QStringList ids;
+            for (const auto &r : all) {
+                if (keep(r))
+                    ids << r.id;
+            }
+            return reversedSorted(ids); // newest first
+        };
+        auto walk = [&](const RunFilter &filter, int limit) {
+            return walkPages<WorkflowRun>([&](const PageRequest &page) { return store().listRuns(filter, page); }, limit);
+        };
+        int pages = 0;
+        const auto everything = walkPages<WorkflowRun>(
+            [&](const PageRequest &page) { return store().listRuns({}, page); }, 4, &pages);
+        QVERIFY(everything);
+        QCOMPARE(idsOf(*everything), expected([](const auto &) { return true; }));
+        QCOMPARE(pages, 3);
+        for (const auto &item : *everything) {
+            const auto it = std::find_if(all.begin(), all.end(), [&](const auto &r) { return r.id == item.id; });
+            CALL(sameRun(item, *it));
+        }
+
+        RunFilter status;
+        status.status = RunStatus::Running;
+        auto got = walk(status, 2);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([](const auto &r) { return r.status == RunStatus::Running; }));
+
+        RunFilter tenant;
+        tenant.tenantId = S("tenant_b");
+        got = walk(tenant, 2);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([](const auto &r) { return r.tenantId == S("tenant_b"); }));
+
+        RunFilter definition;
+        definition.definitionId = d1.id;
+        got = walk(definition, 5);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([&](const auto &r) { return r.definitionId == d1.id; }));
+
+        RunFilter trigger;
+        trigger.triggerId = S("trg_shared");
+        got = walk(trigger, 1);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([](const auto &r) { return r.triggerId == S("trg_shared"); }));
+        QCOMPARE(got->size(), size_t(2));
+
+        RunFilter combined;
+        combined.status = RunStatus::Pending;
+        combined.tenantId = S("tenant_a");
+        combined.definitionId = d1.id;
+        got = walk(combined, 2);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([&](const auto &r) {
+                     return r.status == RunStatus::Pending && r.tenantId == S("tenant_a") && r.definitionId == d1.id;
+                 }));
+    }
+
+    void transitionRun_data()
+    {
+        QTest::addColumn<int>("from");
+        QTest::addColumn<int>("to");
+        const RunStatus statuses[] = { RunStatus::Pending,   RunStatus::Running, RunStatus::Waiting,
+                                       RunStatus::Completed, RunStatus::Failed,  RunStatus::Canceled };
+        for (RunStatus from : statuses) {
+            for (RunStatus to : statuses) {
+                const QString name = toString(from) + S(" -> ") + toString(to)
+                    + (isAllowedTransition(from, to) ? S(" (allowed)") : S(" (conflict)"));
+                QTest::newRow(qPrintable(name)) << int(from) << int(to);
+            }
+        }
+    }
+
+    void transitionRun()
+    {
+        QFETCH(int, from);
+        QFETCH(int, to);
+        const RunStatus fromStatus = RunStatus(from);
+        const RunStatus toStatus = RunStatus(to);
+        // Sanity of the table itself: the 10 allowed pairs of Pulse's state machine.
+        const bool allowed = isAllowedTransition(fromStatus, toStatus);
+
+        const QDateTime earlier = nowUtc().addSecs(-3600);
+        WorkflowRun run = makeRun(minimalDefinition(), fromStatus);
+        run.createdAt = earlier;
+        run.updatedAt = earlier;
+        if (fromStatus != RunStatus::Pending)
+            run.startedAt = earlier;
+        if (fromStatus == RunStatus::Completed)
+            run.completedAt = earlier.addSecs(10);
+        if (fromStatus == RunStatus::Failed)
+            run.failedAt = earlier.addSecs(10);
+        if (fromStatus == RunStatus::Canceled) {
+            run.canceledAt = earlier.addSecs(10);
+            run.cancelReason = S("before");
+        }
+        VERIFY_OK(store().createRun(run, {}));
+        const auto before = store().getRun(run.id);
+        VERIFY_OK(before);
+
+        RunPatch patch;
+        patch.currentStepIndex = 2;
+        patch.context = objectWith("after", true);
+        if (toStatus == RunStatus::Canceled)
+            patch.cancelReason = S("stopped by the test");
+        const QDateTime callTime = nowUtc();
+        const auto moved = store().transitionRun(run.id, toStatus, patch);
+        const auto after = store().getRun(run.id);
+        VERIFY_OK(after);
+
+        if (!allowed) {
+            VERIFY_ERROR(moved, ErrorCode::Conflict);
+            QVERIFY(!moved.error().message.isEmpty());
+            CALL(sameRun(after.value(), before.value()));
+            return;
+        }
+        VERIFY_OK(moved);
+        CALL(sameRun(moved.value(), after.value()));
+        QCOMPARE(toString(after->status), toString(toStatus));
+        QCOMPARE(after->currentStepIndex, 2);
+        QCOMPARE(show(after->context), show(patch.context.value()));
+        QVERIFY2(after->updatedAt > earlier, qPrintable(show(after->updatedAt)));
+
+        auto isNow = [&](const QDateTime &t) { return t.isValid() && std::abs(t.secsTo(callTime)) < 60; };
+        if (toStatus == RunStatus::Running && !before->startedAt.isValid())
+            QVERIFY2(isNow(after->startedAt), qPrintable(show(after->startedAt)));
+        else
+            QCOMPARE(show(after->startedAt), show(before->startedAt)); // only the first move sets it
+        if (toStatus == RunStatus::Completed)
+            QVERIFY2(isNow(after->completedAt), qPrintable(show(after->completedAt)));
+        else
+            QCOMPARE(show(after->completedAt), show(before->completedAt));
+        if (toStatus == RunStatus::Failed)
+            QVERIFY2(isNow(after->failedAt), qPrintable(show(after->failedAt)));
+        else if (fromStatus != RunStatus::Failed) // whether a retry clears failedAt is not specified
+            QCOMPARE(show(after->failedAt), show(before->failedAt));
+        if (toStatus == RunStatus::Canceled) {
+            QVERIFY2(isNow(after->canceledAt), qPrintable(show(after->canceledAt)));
+            QCOMPARE(show(after->cancelReason), show(patch.cancelReason));
+        } else {
+            QCOMPARE(show(after->canceledAt), show(before->canceledAt));
+            QCOMPARE(show(after->cancelReason), show(before->cancelReason));
+        }
+        // Untouched fields.
+        QCOMPARE(after->definitionId, run.definitionId);
+        QCOMPARE(after->triggerId, run.triggerId);
+        QCOMPARE(show(after->createdAt), show(run.createdAt));
+        CALL(sameDefinition(after->definitionSnapshot, run.definitionSnapshot));
+    }
+
+    void transitionRunWithoutPatchAndUnknownId()
+    {
+        const WorkflowRun run = makeRun(makeDefinition());
+        VERIFY_OK(store().createRun(run, {}));
+        const auto moved = store().transitionRun(run.id, RunStatus::Running);
+        VERIFY_OK(moved);
+        QCOMPARE(toString(moved->status), toString(RunStatus::Running));
+        QCOMPARE(moved->currentStepIndex, run.currentStepIndex);
+        QCOMPARE(show(moved->context), show(run.context));
+        // The same transition twice: the guard sees the new status.
+        VERIFY_ERROR(store().transitionRun(run.id, RunStatus::Running), ErrorCode::Conflict);
+        VERIFY_ERROR(store().transitionRun(S("run_unknown"), RunStatus::Running), ErrorCode::NotFound);
+        VERIFY_ERROR(store().transitionRun(S("run_unknown"), RunStatus::Completed), ErrorCode::NotFound);
+    }
+
+    void updateRunProgress()
+    {
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        VERIFY_OK(store().createRun(run, {}));
+        RunPatch patch;
+        patch.currentStepIndex = 4;
+        patch.context = objectWith("step4", "done");
+        VERIFY_OK(store().updateRunProgress(run.id, patch));
+        auto stored = store().getRun(run.id);
+        VERIFY_OK(stored);
+        QCOMPARE(stored->currentStepIndex, 4);
+        QCOMPARE(show(stored->context), show(patch.context.value()));
+        QCOMPARE(toString(stored->status), toString(RunStatus::Running));
+        QVERIFY(stored->updatedAt >= run.updatedAt);
+
+        // Only the index: the context stays.
+        RunPatch indexOnly;
+        indexOnly.currentStepIndex = 5;
+        VERIFY_OK(store().updateRunProgress(run.id, indexOnly));
+        stored = store().getRun(run.id);
+        VERIFY_OK(stored);
+        QCOMPARE(stored->currentStepIndex, 5);
+        QCOMPARE(show(stored->context), show(patch.context.value()));
+
+        RunPatch contextOnly;
+        contextOnly.context = objectWith("k", 1);
+        VERIFY_OK(store().updateRunProgress(run.id, contextOnly));
+        stored = store().getRun(run.id);
+        VERIFY_OK(stored);
+        QCOMPARE(stored->currentStepIndex, 5);
+        QCOMPARE(show(stored->context), show(contextOnly.context.value()));
+
+        VERIFY_ERROR(store().updateRunProgress(S("run_unknown"), patch), ErrorCode::NotFound);
+    }
+
     // @@more-tests@@
 };
 
