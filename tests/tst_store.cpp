@@ -89,6 +89,17 @@ namespace {
 
 // ---- factories ----------------------------------------------------------------------
 
+// nowUtc(), but strictly increasing from call to call: ids are time-ordered, so factories
+// that use it create rows whose creation order is also their id order.
+QDateTime tick()
+{
+    static std::mutex mutex;
+    static qint64 last = 0;
+    std::lock_guard lock(mutex);
+    last = std::max(last + 1, nowUtc().toMSecsSinceEpoch());
+    return fromMsecs(last);
+}
+
 Json objectWith(const char *key, Json value)
 {
     Json out = Json::object();
@@ -175,7 +186,8 @@ WorkflowDefinition minimalDefinition(const QString &tenant = S("tenant_a"),
 WorkflowRun makeRun(const WorkflowDefinition &definition, RunStatus status = RunStatus::Pending)
 {
     WorkflowRun run;
-    run.id = newId(IdPrefix::Run);
+    const QDateTime at = tick();
+    run.id = newId(IdPrefix::Run, at);
     run.definitionId = definition.id;
     run.tenantId = definition.tenantId;
     run.triggerId = newId(IdPrefix::Trigger);
@@ -183,7 +195,7 @@ WorkflowRun makeRun(const WorkflowDefinition &definition, RunStatus status = Run
     run.context = objectWith("trigger", objectWith("misses", 3));
     run.currentStepIndex = 0;
     run.definitionSnapshot = definition;
-    run.createdAt = nowUtc();
+    run.createdAt = at;
     run.updatedAt = run.createdAt;
     return run;
 }
@@ -192,7 +204,8 @@ WorkflowStepRun makeStep(const WorkflowRun &run, int index, StepStatus status = 
                          const QDateTime &scheduledFor = {})
 {
     WorkflowStepRun step;
-    step.id = newId(IdPrefix::StepRun);
+    const QDateTime at = tick();
+    step.id = newId(IdPrefix::StepRun, at);
     step.runId = run.id;
     step.tenantId = run.tenantId;
     step.stepIndex = index;
@@ -200,12 +213,12 @@ WorkflowStepRun makeStep(const WorkflowRun &run, int index, StepStatus status = 
     step.stepName = S("step ") + QString::number(index);
     step.status = status;
     step.scheduledFor = scheduledFor;
-    step.createdAt = nowUtc();
+    step.createdAt = at;
     return step;
 }
 
 TriggerEnvelope makeSignal(const QString &tenant = S("tenant_a"), const QString &type = S("heartbeat.missed"),
-                           const QString &resourceId = S("agent-1"), const QDateTime &at = nowUtc())
+                           const QString &resourceId = S("agent-1"), const QDateTime &at = tick())
 {
     TriggerEnvelope e;
     e.id = newId(IdPrefix::Trigger, at);
@@ -2121,7 +2134,1116 @@ private Q_SLOTS:
         VERIFY_ERROR(store().updateRunProgress(S("run_unknown"), patch), ErrorCode::NotFound);
     }
 
-    // @@more-tests@@
+    // ---- step runs --------------------------------------------------------------------
+
+    void stepRunsInsertGetOrder()
+    {
+        const WorkflowRun run = makeRun(makeDefinition());
+        const WorkflowStepRun first = makeStep(run, 0, StepStatus::Completed);
+        VERIFY_OK(store().createRun(run, { first }));
+        WorkflowStepRun second = makeStep(run, 1);
+        WorkflowStepRun parallel = makeStep(run, 2, StepStatus::Running);
+        parallel.stepType = StepType::Parallel;
+        WorkflowStepRun branch0 = makeStep(run, 2);
+        branch0.parentStepRunId = parallel.id;
+        branch0.branchIndex = 0;
+        WorkflowStepRun branch1 = makeStep(run, 2, StepStatus::Scheduled, nowUtc().addSecs(30));
+        branch1.parentStepRunId = parallel.id;
+        branch1.branchIndex = 1;
+        VERIFY_OK(store().insertStepRuns({ second, parallel }));
+        VERIFY_OK(store().insertStepRuns({ branch0, branch1 }));
+        VERIFY_OK(store().insertStepRuns({}));
+        // Another run's steps stay out.
+        const WorkflowRun other = makeRun(makeDefinition());
+        VERIFY_OK(store().createRun(other, { makeStep(other, 0) }));
+
+        const auto steps = store().getRunSteps(run.id);
+        VERIFY_OK(steps);
+        const std::vector<WorkflowStepRun> expected { first, second, parallel, branch0, branch1 };
+        QCOMPARE(idsOf(steps.value()), idsOf(expected));
+        for (size_t i = 0; i < expected.size(); ++i)
+            CALL(sameStep(steps->at(i), expected[i]));
+        const auto one = store().getStepRun(branch1.id);
+        VERIFY_OK(one);
+        CALL(sameStep(one.value(), branch1));
+
+        // A duplicate id in a batch inserts nothing of the batch.
+        WorkflowStepRun fresh = makeStep(run, 3);
+        QVERIFY(!store().insertStepRuns({ fresh, second }).ok());
+        VERIFY_ERROR(store().getStepRun(fresh.id), ErrorCode::NotFound);
+    }
+
+    void claimDueStepsRespectsScheduleAndLimit()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun pendingNow = makeStep(run, 0);
+        const WorkflowStepRun pendingPast = makeStep(run, 1, StepStatus::Pending, t.addSecs(-10));
+        const WorkflowStepRun scheduledPast = makeStep(run, 2, StepStatus::Scheduled, t.addSecs(-5));
+        const WorkflowStepRun scheduledExact = makeStep(run, 3, StepStatus::Scheduled, t);
+        const WorkflowStepRun scheduledFuture = makeStep(run, 4, StepStatus::Scheduled, t.addSecs(60));
+        const WorkflowStepRun pendingFuture = makeStep(run, 5, StepStatus::Pending, t.addSecs(60));
+        const WorkflowStepRun completed = makeStep(run, 6, StepStatus::Completed, t.addSecs(-20));
+        const WorkflowStepRun failed = makeStep(run, 7, StepStatus::Failed, t.addSecs(-20));
+        const WorkflowStepRun skipped = makeStep(run, 8, StepStatus::Skipped, t.addSecs(-20));
+        VERIFY_OK(store().createRun(run, { pendingNow, pendingPast, scheduledPast, scheduledExact, scheduledFuture,
+                                           pendingFuture, completed, failed, skipped }));
+        const QSet<QString> due { pendingNow.id, pendingPast.id, scheduledPast.id, scheduledExact.id };
+
+        QSet<QString> claimedIds;
+        const auto firstBatch = store().claimDueSteps(S("w1"), t, 30s, 3);
+        VERIFY_OK(firstBatch);
+        QCOMPARE(firstBatch->size(), size_t(3));
+        const auto secondBatch = store().claimDueSteps(S("w1"), t, 30s, 3);
+        VERIFY_OK(secondBatch);
+        QCOMPARE(secondBatch->size(), size_t(1));
+        for (const auto *batch : { &firstBatch.value(), &secondBatch.value() }) {
+            for (const WorkflowStepRun &step : *batch) {
+                QVERIFY2(due.contains(step.id), qPrintable(step.stepName));
+                QVERIFY(!claimedIds.contains(step.id));
+                claimedIds.insert(step.id);
+                QCOMPARE(toString(step.status), toString(StepStatus::Running));
+                QCOMPARE(show(step.leaseOwner), show(std::optional<QString>(S("w1"))));
+                QCOMPARE(show(step.leaseExpiresAt), show(t.addSecs(30)));
+                QCOMPARE(step.attempt, 1);
+                QCOMPARE(show(step.startedAt), show(t));
+                // What the claim answered is what is stored.
+                const auto stored = store().getStepRun(step.id);
+                VERIFY_OK(stored);
+                CALL(sameStep(stored.value(), step));
+            }
+        }
+        QCOMPARE(claimedIds, due);
+        const auto none = store().claimDueSteps(S("w2"), t, 30s, 10);
+        VERIFY_OK(none);
+        QVERIFY(none->empty());
+        for (const auto &untouched : { scheduledFuture, pendingFuture, completed, failed, skipped }) {
+            const auto stored = store().getStepRun(untouched.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), untouched));
+        }
+
+        // A minute later: the future steps are due and the leases taken at t have expired.
+        const QDateTime later = t.addSecs(61);
+        const auto laterBatch = store().claimDueSteps(S("w2"), later, 30s, 100);
+        VERIFY_OK(laterBatch);
+        QSet<QString> laterIds;
+        for (const WorkflowStepRun &step : laterBatch.value()) {
+            laterIds.insert(step.id);
+            QCOMPARE(show(step.leaseOwner), show(std::optional<QString>(S("w2"))));
+            QCOMPARE(step.attempt, due.contains(step.id) ? 2 : 1);
+            QCOMPARE(show(step.startedAt), show(later));
+        }
+        QCOMPARE(laterIds, (due + QSet<QString> { scheduledFuture.id, pendingFuture.id }));
+
+        const auto zero = store().claimDueSteps(S("w3"), later, 30s, 100);
+        VERIFY_OK(zero);
+        QVERIFY(zero->empty());
+    }
+
+    void claimOldestDueFirst()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        // Created (and id-ordered) in a different order than they fall due.
+        const WorkflowStepRun third = makeStep(run, 0, StepStatus::Scheduled, t.addSecs(-1));
+        const WorkflowStepRun first = makeStep(run, 1, StepStatus::Scheduled, t.addSecs(-3));
+        const WorkflowStepRun second = makeStep(run, 2, StepStatus::Scheduled, t.addSecs(-2));
+        VERIFY_OK(store().createRun(run, { third, first, second }));
+        QStringList order;
+        for (int i = 0; i < 4; ++i) {
+            const auto claimed = store().claimDueSteps(S("w"), t, 60s, 1);
+            VERIFY_OK(claimed);
+            QVERIFY(claimed->size() <= 1);
+            for (const auto &step : claimed.value())
+                order << step.id;
+        }
+        QCOMPARE(order, QStringList({ first.id, second.id, third.id }));
+    }
+
+    void renewLease()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 10s, 1);
+        VERIFY_OK(claimed);
+        QCOMPARE(claimed->size(), size_t(1));
+
+        auto renewed = store().renewLease(step.id, S("w1"), 1, t.addSecs(60));
+        VERIFY_OK(renewed);
+        QVERIFY(renewed.value());
+        auto stored = store().getStepRun(step.id);
+        VERIFY_OK(stored);
+        QCOMPARE(show(stored->leaseExpiresAt), show(t.addSecs(60)));
+
+        for (const auto &[owner, attempt] : { std::pair { S("w2"), 1 }, std::pair { S("w1"), 2 }, std::pair { S("w1"), 0 } }) {
+            renewed = store().renewLease(step.id, owner, attempt, t.addSecs(600));
+            VERIFY_OK(renewed);
+            QVERIFY2(!renewed.value(), qPrintable(owner + S(" attempt ") + QString::number(attempt)));
+        }
+        stored = store().getStepRun(step.id);
+        VERIFY_OK(stored);
+        QCOMPARE(show(stored->leaseExpiresAt), show(t.addSecs(60)));
+        QCOMPARE(show(stored->leaseOwner), show(std::optional<QString>(S("w1"))));
+
+        // A finished step has no lease to renew.
+        StepFinish finish { step.id, S("w1"), 1, StepStatus::Completed, nowUtc(), Json(), std::nullopt };
+        VERIFY_OK(store().finishStep(finish));
+        renewed = store().renewLease(step.id, S("w1"), 1, t.addSecs(600));
+        VERIFY_OK(renewed);
+        QVERIFY(!renewed.value());
+
+        const auto unknown = store().renewLease(S("stp_unknown"), S("w1"), 1, t.addSecs(600));
+        QVERIFY(!unknown.ok() ? unknown.error().code == ErrorCode::NotFound : !unknown.value());
+    }
+
+    void finishStepOutcomes_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::newRow("completed") << int(StepStatus::Completed);
+        QTest::newRow("failed") << int(StepStatus::Failed);
+        QTest::newRow("skipped") << int(StepStatus::Skipped);
+        QTest::newRow("scheduled (retry)") << int(StepStatus::Scheduled);
+    }
+
+    void finishStepOutcomes()
+    {
+        QFETCH(int, status);
+        const StepStatus outcome = StepStatus(status);
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 1);
+        VERIFY_OK(claimed);
+        QCOMPARE(claimed->size(), size_t(1));
+
+        StepFinish finish;
+        finish.stepRunId = step.id;
+        finish.owner = S("w1");
+        finish.attempt = 1;
+        finish.status = outcome;
+        finish.at = t.addSecs(5);
+        finish.result = objectWith("attempt", 1);
+        if (outcome == StepStatus::Failed || outcome == StepStatus::Scheduled)
+            finish.errorMessage = S("HTTP 503");
+        VERIFY_OK(store().finishStep(finish));
+        const auto stored = store().getStepRun(step.id);
+        VERIFY_OK(stored);
+        QCOMPARE(toString(stored->status), toString(outcome));
+        QCOMPARE(stored->attempt, 1);
+        QCOMPARE(show(stored->leaseOwner), show(std::optional<QString>()));
+        QCOMPARE(show(stored->leaseExpiresAt), show(QDateTime()));
+        QCOMPARE(show(stored->result), show(finish.result));
+        QCOMPARE(show(stored->errorMessage), show(finish.errorMessage));
+        QCOMPARE(show(stored->startedAt), show(t));
+        if (outcome == StepStatus::Scheduled) {
+            QCOMPARE(show(stored->scheduledFor), show(finish.at));
+        } else {
+            QCOMPARE(show(stored->completedAt), show(finish.at));
+        }
+        // Fenced: the same attempt cannot finish twice.
+        VERIFY_ERROR(store().finishStep(finish), ErrorCode::Conflict);
+
+        if (outcome != StepStatus::Scheduled) {
+            const auto none = store().claimDueSteps(S("w2"), t.addSecs(3600), 60s, 10);
+            VERIFY_OK(none);
+            QVERIFY(none->empty());
+            return;
+        }
+        // The retry is due at `at`, not before; its claim is attempt 2.
+        const auto early = store().claimDueSteps(S("w2"), t.addSecs(4), 60s, 10);
+        VERIFY_OK(early);
+        QVERIFY(early->empty());
+        const auto retry = store().claimDueSteps(S("w2"), t.addSecs(5), 60s, 10);
+        VERIFY_OK(retry);
+        QCOMPARE(idsOf(retry.value()), QStringList { step.id });
+        QCOMPARE(retry->front().attempt, 2);
+        // A null result leaves the previous attempt's result in place.
+        StepFinish done { step.id, S("w2"), 2, StepStatus::Completed, t.addSecs(6), Json(), std::nullopt };
+        VERIFY_OK(store().finishStep(done));
+        const auto final = store().getStepRun(step.id);
+        VERIFY_OK(final);
+        QCOMPARE(toString(final->status), toString(StepStatus::Completed));
+        QCOMPARE(show(final->result), show(finish.result));
+    }
+
+    void finishStepIsFenced()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun step = makeStep(run, 0);
+        const WorkflowStepRun notClaimed = makeStep(run, 1, StepStatus::Scheduled, t.addSecs(3600));
+        VERIFY_OK(store().createRun(run, { step, notClaimed }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 10);
+        VERIFY_OK(claimed);
+        QCOMPARE(idsOf(claimed.value()), QStringList { step.id });
+        const auto before = store().getStepRun(step.id);
+        VERIFY_OK(before);
+
+        StepFinish wrongOwner { step.id, S("w2"), 1, StepStatus::Completed, t, objectWith("by", "w2"), std::nullopt };
+        VERIFY_ERROR(store().finishStep(wrongOwner), ErrorCode::Conflict);
+        StepFinish wrongAttempt { step.id, S("w1"), 2, StepStatus::Completed, t, objectWith("by", "w1/2"), std::nullopt };
+        VERIFY_ERROR(store().finishStep(wrongAttempt), ErrorCode::Conflict);
+        StepFinish notRunning { notClaimed.id, S("w1"), 0, StepStatus::Completed, t, Json(), std::nullopt };
+        VERIFY_ERROR(store().finishStep(notRunning), ErrorCode::Conflict);
+        const auto after = store().getStepRun(step.id);
+        VERIFY_OK(after);
+        CALL(sameStep(after.value(), before.value()));
+        const auto untouched = store().getStepRun(notClaimed.id);
+        VERIFY_OK(untouched);
+        CALL(sameStep(untouched.value(), notClaimed));
+
+        StepFinish unknown { S("stp_unknown"), S("w1"), 1, StepStatus::Completed, t, Json(), std::nullopt };
+        const Status unknownFinish = store().finishStep(unknown);
+        QVERIFY(!unknownFinish.ok());
+        QVERIFY2(unknownFinish.error().code == ErrorCode::NotFound || unknownFinish.error().code == ErrorCode::Conflict,
+                 failText(unknownFinish).constData());
+    }
+
+    // Owner A's lease lapses, B claims the step; A's late completion must not overwrite B's.
+    void fencingAcrossOwners()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+        const auto a = store().claimDueSteps(S("owner-a"), t, 200ms, 1);
+        VERIFY_OK(a);
+        QCOMPARE(idsOf(a.value()), QStringList { step.id });
+        QCOMPARE(a->front().attempt, 1);
+
+        // Still leased: B gets nothing.
+        const auto tooEarly = store().claimDueSteps(S("owner-b"), t.addMSecs(100), 60s, 1);
+        VERIFY_OK(tooEarly);
+        QVERIFY(tooEarly->empty());
+
+        const auto b = store().claimDueSteps(S("owner-b"), t.addSecs(1), 60s, 1);
+        VERIFY_OK(b);
+        QCOMPARE(idsOf(b.value()), QStringList { step.id });
+        QCOMPARE(b->front().attempt, 2);
+        QCOMPARE(show(b->front().leaseOwner), show(std::optional<QString>(S("owner-b"))));
+
+        const auto aRenew = store().renewLease(step.id, S("owner-a"), 1, t.addSecs(600));
+        VERIFY_OK(aRenew);
+        QVERIFY(!aRenew.value());
+        StepFinish lateA { step.id, S("owner-a"), 1, StepStatus::Completed, t.addSecs(2), objectWith("by", "a"), std::nullopt };
+        VERIFY_ERROR(store().finishStep(lateA), ErrorCode::Conflict);
+        StepFinish finishB { step.id, S("owner-b"), 2, StepStatus::Completed, t.addSecs(3), objectWith("by", "b"), std::nullopt };
+        VERIFY_OK(store().finishStep(finishB));
+        // And A cannot overwrite after B finished either.
+        VERIFY_ERROR(store().finishStep(lateA), ErrorCode::Conflict);
+
+        const auto stored = store().getStepRun(step.id);
+        VERIFY_OK(stored);
+        QCOMPARE(toString(stored->status), toString(StepStatus::Completed));
+        QCOMPARE(show(stored->result), show(objectWith("by", "b")));
+        QCOMPARE(show(stored->completedAt), show(t.addSecs(3)));
+        QCOMPARE(stored->attempt, 2);
+    }
+
+    void reclaimExpiredLeases()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun shortLease = makeStep(run, 0, StepStatus::Scheduled, t.addSecs(-3));
+        const WorkflowStepRun longLease = makeStep(run, 1, StepStatus::Scheduled, t.addSecs(-2));
+        const WorkflowStepRun waiting = makeStep(run, 2, StepStatus::Scheduled, t.addSecs(3600));
+        VERIFY_OK(store().createRun(run, { shortLease, longLease, waiting }));
+        const auto a = store().claimDueSteps(S("w1"), t, 1s, 1);
+        VERIFY_OK(a);
+        QCOMPARE(idsOf(a.value()), QStringList { shortLease.id });
+        const auto b = store().claimDueSteps(S("w1"), t, 1h, 1);
+        VERIFY_OK(b);
+        QCOMPARE(idsOf(b.value()), QStringList { longLease.id });
+
+        auto reclaimed = store().reclaimExpiredLeases(t.addMSecs(500));
+        VERIFY_OK(reclaimed);
+        QCOMPARE(reclaimed.value(), 0);
+        reclaimed = store().reclaimExpiredLeases(t.addSecs(10));
+        VERIFY_OK(reclaimed);
+        QCOMPARE(reclaimed.value(), 1);
+        const auto back = store().getStepRun(shortLease.id);
+        VERIFY_OK(back);
+        QCOMPARE(toString(back->status), toString(StepStatus::Scheduled));
+        QCOMPARE(back->attempt, 1);
+        QVERIFY2(!back->scheduledFor.isValid() || back->scheduledFor <= t.addSecs(10), qPrintable(show(back->scheduledFor)));
+        const auto held = store().getStepRun(longLease.id);
+        VERIFY_OK(held);
+        QCOMPARE(toString(held->status), toString(StepStatus::Running));
+        QCOMPARE(show(held->leaseOwner), show(std::optional<QString>(S("w1"))));
+        const auto notDue = store().getStepRun(waiting.id);
+        VERIFY_OK(notDue);
+        CALL(sameStep(notDue.value(), waiting));
+
+        reclaimed = store().reclaimExpiredLeases(t.addSecs(10));
+        VERIFY_OK(reclaimed);
+        QCOMPARE(reclaimed.value(), 0);
+        // Due now: claimed again as attempt 2.
+        const auto again = store().claimDueSteps(S("w2"), t.addSecs(10), 60s, 10);
+        VERIFY_OK(again);
+        QCOMPARE(idsOf(again.value()), QStringList { shortLease.id });
+        QCOMPARE(again->front().attempt, 2);
+    }
+
+    void nextDueAt()
+    {
+        auto next = store().nextDueAt();
+        VERIFY_OK(next);
+        QCOMPARE(show(next.value()), show(std::optional<QDateTime>()));
+
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun leased = makeStep(run, 0, StepStatus::Scheduled, t.addSecs(-1));
+        const WorkflowStepRun done = makeStep(run, 1, StepStatus::Completed, t.addSecs(1));
+        const WorkflowStepRun failed = makeStep(run, 2, StepStatus::Failed, t.addSecs(1));
+        VERIFY_OK(store().createRun(run, { leased, done, failed }));
+        const auto claimed = store().claimDueSteps(S("w"), t, 5s, 10);
+        VERIFY_OK(claimed);
+        QCOMPARE(idsOf(claimed.value()), QStringList { leased.id });
+        next = store().nextDueAt();
+        VERIFY_OK(next);
+        QCOMPARE(show(next.value()), show(std::optional<QDateTime>(t.addSecs(5)))); // the lease expiry
+
+        VERIFY_OK(store().insertStepRuns({ makeStep(run, 3, StepStatus::Scheduled, t.addSecs(10)) }));
+        next = store().nextDueAt();
+        VERIFY_OK(next);
+        QCOMPARE(show(next.value()), show(std::optional<QDateTime>(t.addSecs(5))));
+
+        VERIFY_OK(store().insertStepRuns({ makeStep(run, 4, StepStatus::Pending, t.addSecs(2)) }));
+        next = store().nextDueAt();
+        VERIFY_OK(next);
+        QCOMPARE(show(next.value()), show(std::optional<QDateTime>(t.addSecs(2))));
+    }
+
+    void skipPendingSteps()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun running = makeStep(run, 0);
+        const WorkflowStepRun pending = makeStep(run, 1);
+        const WorkflowStepRun scheduled = makeStep(run, 2, StepStatus::Scheduled, t.addSecs(60));
+        const WorkflowStepRun completed = makeStep(run, 3, StepStatus::Completed);
+        const WorkflowStepRun failed = makeStep(run, 4, StepStatus::Failed);
+        VERIFY_OK(store().createRun(run, { running, pending, scheduled, completed, failed }));
+        const auto claimed = store().claimDueSteps(S("w"), t, 60s, 1);
+        VERIFY_OK(claimed);
+        QCOMPARE(idsOf(claimed.value()), QStringList { running.id });
+        const WorkflowRun other = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun otherPending = makeStep(other, 0, StepStatus::Pending, t.addSecs(60));
+        VERIFY_OK(store().createRun(other, { otherPending }));
+
+        const auto skipped = store().skipPendingSteps(run.id, S("run canceled"));
+        VERIFY_OK(skipped);
+        QCOMPARE(skipped.value(), 2);
+        for (const auto &id : { pending.id, scheduled.id }) {
+            const auto stored = store().getStepRun(id);
+            VERIFY_OK(stored);
+            QCOMPARE(toString(stored->status), toString(StepStatus::Skipped));
+            QCOMPARE(show(stored->errorMessage), show(std::optional<QString>(S("run canceled"))));
+        }
+        for (const auto &kept : { completed, failed, otherPending }) {
+            const auto stored = store().getStepRun(kept.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), kept));
+        }
+        const auto stillRunning = store().getStepRun(running.id);
+        VERIFY_OK(stillRunning);
+        QCOMPARE(toString(stillRunning->status), toString(StepStatus::Running));
+
+        const auto again = store().skipPendingSteps(run.id, S("again"));
+        VERIFY_OK(again);
+        QCOMPARE(again.value(), 0);
+        // Skipped steps are never claimed.
+        const auto none = store().claimDueSteps(S("w"), t.addSecs(3600), 60s, 10);
+        VERIFY_OK(none);
+        QCOMPARE(idsOf(none.value()), QStringList { otherPending.id });
+    }
+
+    void rescheduleStep()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Failed);
+        WorkflowStepRun failed = makeStep(run, 0, StepStatus::Failed);
+        failed.errorMessage = S("boom");
+        failed.attempt = 3;
+        WorkflowStepRun skipped = makeStep(run, 1, StepStatus::Skipped);
+        skipped.errorMessage = S("skipped by cancel");
+        const WorkflowStepRun pending = makeStep(run, 2, StepStatus::Pending, t.addSecs(600));
+        const WorkflowStepRun completed = makeStep(run, 3, StepStatus::Completed);
+        const WorkflowStepRun scheduled = makeStep(run, 4, StepStatus::Scheduled, t.addSecs(600));
+        const WorkflowStepRun running = makeStep(run, 5, StepStatus::Running);
+        VERIFY_OK(store().createRun(run, { failed, skipped, pending, completed, scheduled, running }));
+
+        for (const auto &step : { failed, skipped }) {
+            VERIFY_OK(store().rescheduleStep(step.id, t.addSecs(30)));
+            const auto stored = store().getStepRun(step.id);
+            VERIFY_OK(stored);
+            QCOMPARE(toString(stored->status), toString(StepStatus::Scheduled));
+            QCOMPARE(show(stored->scheduledFor), show(t.addSecs(30)));
+            QCOMPARE(show(stored->errorMessage), show(std::optional<QString>()));
+            QCOMPARE(stored->attempt, step.attempt);
+        }
+        for (const auto &step : { pending, completed, scheduled, running }) {
+            VERIFY_ERROR(store().rescheduleStep(step.id, t.addSecs(30)), ErrorCode::Conflict);
+            const auto stored = store().getStepRun(step.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), step));
+        }
+        // Rescheduled means due at `at`.
+        const auto early = store().claimDueSteps(S("w"), t.addSecs(29), 60s, 10);
+        VERIFY_OK(early);
+        QVERIFY(early->empty() || (early->size() == 1 && early->front().id == running.id));
+        const auto due = store().claimDueSteps(S("w"), t.addSecs(30), 60s, 10);
+        VERIFY_OK(due);
+        QStringList dueIds = idsOf(due.value());
+        dueIds.removeAll(running.id); // inserted as running without a lease: not part of this contract
+        QCOMPARE(sorted(dueIds), sorted({ failed.id, skipped.id }));
+        VERIFY_ERROR(store().rescheduleStep(S("stp_unknown"), t), ErrorCode::NotFound);
+    }
+
+    // Eight threads, each with its own store, race for 1000 due steps: each is claimed once.
+    void claimRace()
+    {
+        constexpr int kSteps = 1000;
+        constexpr int kThreads = 8;
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        std::vector<WorkflowStepRun> steps;
+        steps.reserve(kSteps);
+        for (int i = 0; i < kSteps; ++i)
+            steps.push_back(makeStep(run, i, StepStatus::Scheduled, t.addSecs(-1)));
+        VERIFY_OK(store().createRun(run, steps));
+
+        struct Claims
+        {
+            std::vector<WorkflowStepRun> steps;
+            QStringList errors;
+            int calls = 0;
+        };
+        std::vector<Claims> claims(kThreads);
+        std::latch ready(kThreads);
+        std::vector<QThread *> threads;
+        for (int n = 0; n < kThreads; ++n) {
+            threads.push_back(QThread::create([&, n] {
+                Claims &mine = claims[n];
+                StoreOptions options;
+                options.url = m_url;
+                options.tablePrefix = m_prefix;
+                auto opened = openStore(options);
+                ready.arrive_and_wait();
+                if (!opened.ok()) {
+                    mine.errors << errorText(opened.error());
+                    return;
+                }
+                Store &own = *opened.value();
+                const QString owner = S("claimer-") + QString::number(n);
+                for (int guard = 0; guard < 10000; ++guard) {
+                    const auto got = own.claimDueSteps(owner, nowUtc(), 10min, 16);
+                    ++mine.calls;
+                    if (!got.ok()) {
+                        mine.errors << errorText(got.error());
+                        continue;
+                    }
+                    if (got->empty())
+                        break;
+                    mine.steps.insert(mine.steps.end(), got->begin(), got->end());
+                }
+            }));
+            threads.back()->start();
+        }
+        for (QThread *thread : threads) {
+            QVERIFY(thread->wait(QDeadlineTimer(120000)));
+            delete thread;
+        }
+
+        QStringList errors;
+        QSet<QString> seen;
+        int total = 0;
+        int busyThreads = 0;
+        for (int n = 0; n < kThreads; ++n) {
+            errors += claims[n].errors;
+            busyThreads += claims[n].steps.empty() ? 0 : 1;
+            for (const WorkflowStepRun &step : claims[n].steps) {
+                ++total;
+                QVERIFY2(!seen.contains(step.id), qPrintable(S("claimed twice: ") + step.id));
+                seen.insert(step.id);
+                QCOMPARE(step.attempt, 1);
+                QCOMPARE(show(step.leaseOwner), show(std::optional<QString>(S("claimer-") + QString::number(n))));
+            }
+        }
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.mid(0, 5).join(S("; "))));
+        QCOMPARE(total, kSteps);
+        QCOMPARE(seen.size(), kSteps);
+        qInfo("%d threads claimed steps", busyThreads);
+
+        // The stored rows agree with what the claimers were told.
+        const auto stored = store().getRunSteps(run.id);
+        VERIFY_OK(stored);
+        QCOMPARE(stored->size(), size_t(kSteps));
+        QHash<QString, QString> ownerOf;
+        for (int n = 0; n < kThreads; ++n) {
+            for (const WorkflowStepRun &step : claims[n].steps)
+                ownerOf.insert(step.id, S("claimer-") + QString::number(n));
+        }
+        for (const WorkflowStepRun &step : stored.value()) {
+            QCOMPARE(toString(step.status), toString(StepStatus::Running));
+            QCOMPARE(step.attempt, 1);
+            QCOMPARE(show(step.leaseOwner), show(std::optional<QString>(ownerOf.value(step.id))));
+        }
+    }
+
+    // ---- execution logs ---------------------------------------------------------------
+
+    void logsAreChronological()
+    {
+        const WorkflowRun run = makeRun(makeDefinition());
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+        const WorkflowRun other = makeRun(makeDefinition());
+        VERIFY_OK(store().createRun(other, {}));
+        const QDateTime t0 = nowUtc();
+        std::vector<ExecutionLog> logs;
+        for (int i = 0; i < 6; ++i) {
+            ExecutionLog log;
+            log.createdAt = t0.addMSecs(i * 7);
+            log.id = newId(IdPrefix::Log, log.createdAt);
+            log.runId = run.id;
+            if (i % 2)
+                log.stepRunId = step.id;
+            log.tenantId = run.tenantId;
+            log.level = LogLevel(i % 3);
+            log.message = S("line ") + QString::number(i);
+            if (i % 3 == 0)
+                log.data = objectWith("i", i);
+            logs.push_back(log);
+        }
+        ExecutionLog foreign = logs.front();
+        foreign.id = newId(IdPrefix::Log);
+        foreign.runId = other.id;
+        // Appended out of order, in two batches.
+        VERIFY_OK(store().appendLogs({ logs[4], logs[1], foreign }));
+        VERIFY_OK(store().appendLogs({ logs[5], logs[0], logs[3], logs[2] }));
+        VERIFY_OK(store().appendLogs({}));
+        const auto stored = store().getRunLogs(run.id);
+        VERIFY_OK(stored);
+        QCOMPARE(idsOf(stored.value()), idsOf(logs));
+        for (size_t i = 0; i < logs.size(); ++i)
+            CALL(sameLog(stored->at(i), logs[i]));
+        const auto none = store().getRunLogs(S("run_unknown"));
+        QVERIFY(!none.ok() ? none.error().code == ErrorCode::NotFound : none->empty());
+    }
+
+    // ---- agents -----------------------------------------------------------------------
+
+    void agentUpsertKeepsState()
+    {
+        const Agent original = makeAgent(S("agent-1"));
+        const auto inserted = store().upsertAgent(original);
+        VERIFY_OK(inserted);
+        CALL(sameAgent(inserted.value(), original));
+
+        AgentStateUpdate update;
+        update.id = original.id;
+        update.state = AgentState::Late;
+        update.lastSeenAt = nowUtc().addSecs(-5);
+        update.misses = 2;
+        update.stateChangedAt = nowUtc().addSecs(-1);
+        update.lastStats = objectWith("cpu", 0.25);
+        VERIFY_OK(store().updateAgentStates({ update }));
+        const auto withState = store().getAgent(original.id);
+        VERIFY_OK(withState);
+
+        Agent changed = makeAgent(original.id, S("tenant_b"));
+        changed.environment = S("staging");
+        changed.tags = { S("windows") };
+        changed.intervalSecs = 300;
+        changed.graceSecs = 120;
+        changed.hmacKey = std::nullopt;
+        changed.schedule = std::nullopt;
+        changed.timezone = S("UTC");
+        // State fields in the argument are ignored on update.
+        changed.state = AgentState::Down;
+        changed.misses = 99;
+        changed.lastSeenAt = nowUtc().addDays(-10);
+        changed.lastStats = objectWith("ignored", true);
+        changed.stateChangedAt = nowUtc().addDays(-10);
+        changed.createdAt = nowUtc().addDays(-10);
+        const auto updated = store().upsertAgent(changed);
+        VERIFY_OK(updated);
+        CALL(sameAgentConfig(updated.value(), changed));
+        CALL(sameAgentState(updated.value(), withState.value()));
+        QCOMPARE(show(updated->createdAt), show(original.createdAt));
+        QCOMPARE(toString(updated->state), toString(AgentState::Late));
+        QCOMPARE(updated->misses, 2);
+        const auto stored = store().getAgent(original.id);
+        VERIFY_OK(stored);
+        CALL(sameAgent(stored.value(), updated.value()));
+        const auto all = store().allAgents();
+        VERIFY_OK(all);
+        QCOMPARE(all->size(), size_t(1));
+    }
+
+    void listAgentsFiltersAndPaging()
+    {
+        std::vector<Agent> all;
+        for (int i = 0; i < 9; ++i) {
+            Agent a = makeAgent(S("agent-%1").arg(i), i % 3 ? S("tenant_a") : S("tenant_b"));
+            a.environment = i % 2 ? std::optional<QString>(S("production")) : std::optional<QString>(S("staging"));
+            a.tags = i % 4 == 0 ? QStringList { S("db"), S("linux") } : QStringList { S("dbx"), S("web") };
+            if (i == 8)
+                a.environment = std::nullopt;
+            a.state = i % 2 ? AgentState::Up : AgentState::Down;
+            all.push_back(a);
+            VERIFY_OK(store().upsertAgent(a));
+        }
+        auto expected = [&](const std::function<bool(const Agent &)> &keep) {
+            QStringList ids;
+            for (const auto &a : all) {
+                if (keep(a))
+                    ids << a.id;
+            }
+            return sorted(ids);
+        };
+        auto walk = [&](const AgentFilter &filter, int limit) {
+            return walkPages<Agent>([&](const PageRequest &page) { return store().listAgents(filter, page); }, limit);
+        };
+        const auto everything = walk({}, 4);
+        QVERIFY(everything);
+        QCOMPARE(idsOf(*everything).size(), 9);
+        QCOMPARE(sorted(idsOf(*everything)), expected([](const auto &) { return true; }));
+        for (const auto &item : *everything) {
+            const auto it = std::find_if(all.begin(), all.end(), [&](const auto &a) { return a.id == item.id; });
+            CALL(sameAgent(item, *it));
+        }
+
+        AgentFilter state;
+        state.state = AgentState::Up;
+        auto got = walk(state, 2);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &a) { return a.state == AgentState::Up; }));
+
+        AgentFilter tenant;
+        tenant.tenantId = S("tenant_b");
+        got = walk(tenant, 2);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &a) { return a.tenantId == S("tenant_b"); }));
+
+        AgentFilter environment;
+        environment.environment = S("staging");
+        got = walk(environment, 3);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &a) { return a.environment == S("staging"); }));
+
+        AgentFilter tag;
+        tag.tag = S("db"); // not "dbx"
+        got = walk(tag, 1);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &a) { return a.tags.contains(S("db")); }));
+        QCOMPARE(got->size(), size_t(3));
+
+        AgentFilter combined;
+        combined.tenantId = S("tenant_a");
+        combined.state = AgentState::Up;
+        combined.tag = S("web");
+        got = walk(combined, 2);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &a) {
+                     return a.tenantId == S("tenant_a") && a.state == AgentState::Up && a.tags.contains(S("web"));
+                 }));
+
+        const auto allAgents = store().allAgents();
+        VERIFY_OK(allAgents);
+        QCOMPARE(sorted(idsOf(allAgents.value())), expected([](const auto &) { return true; }));
+    }
+
+    void updateAgentStatesBatch()
+    {
+        Agent a = makeAgent(S("agent-a"));
+        a.state = AgentState::Up;
+        a.lastStats = objectWith("old", 1);
+        a.stateChangedAt = nowUtc().addSecs(-600);
+        a.lastSeenAt = nowUtc().addSecs(-600);
+        const Agent b = makeAgent(S("agent-b"));
+        const Agent c = makeAgent(S("agent-c"));
+        for (const Agent &agent : { a, b, c })
+            VERIFY_OK(store().upsertAgent(agent));
+
+        const QDateTime t = nowUtc();
+        AgentStateUpdate toLate { a.id, AgentState::Late, t, 1, QDateTime(), std::nullopt }; // keeps stateChangedAt, stats
+        AgentStateUpdate toDown { b.id, AgentState::Down, t.addSecs(-1), 3, t, objectWith("new", 2) };
+        AgentStateUpdate ghost { S("agent-unknown"), AgentState::Up, t, 0, t, std::nullopt };
+        VERIFY_OK(store().updateAgentStates({ toLate, ghost, toDown }));
+        VERIFY_OK(store().updateAgentStates({}));
+
+        const auto storedA = store().getAgent(a.id);
+        VERIFY_OK(storedA);
+        QCOMPARE(toString(storedA->state), toString(AgentState::Late));
+        QCOMPARE(show(storedA->lastSeenAt), show(t));
+        QCOMPARE(storedA->misses, 1);
+        QCOMPARE(show(storedA->stateChangedAt), show(a.stateChangedAt));
+        QCOMPARE(show(storedA->lastStats), show(a.lastStats));
+        CALL(sameAgentConfig(storedA.value(), a));
+
+        const auto storedB = store().getAgent(b.id);
+        VERIFY_OK(storedB);
+        QCOMPARE(toString(storedB->state), toString(AgentState::Down));
+        QCOMPARE(show(storedB->lastSeenAt), show(t.addSecs(-1)));
+        QCOMPARE(storedB->misses, 3);
+        QCOMPARE(show(storedB->stateChangedAt), show(t));
+        QCOMPARE(show(storedB->lastStats), show(objectWith("new", 2)));
+
+        const auto storedC = store().getAgent(c.id);
+        VERIFY_OK(storedC);
+        CALL(sameAgent(storedC.value(), c));
+        VERIFY_ERROR(store().getAgent(S("agent-unknown")), ErrorCode::NotFound);
+    }
+
+    void deleteAgentRemovesHeartbeats()
+    {
+        VERIFY_OK(store().upsertAgent(makeAgent(S("doomed"))));
+        VERIFY_OK(store().upsertAgent(makeAgent(S("kept"))));
+        const QDateTime t = nowUtc();
+        std::vector<Heartbeat> beats;
+        for (int i = 0; i < 5; ++i) {
+            beats.push_back(makeHeartbeat(S("doomed"), t.addMSecs(i)));
+            beats.push_back(makeHeartbeat(S("kept"), t.addMSecs(i)));
+        }
+        VERIFY_OK(store().insertHeartbeats(beats));
+        VERIFY_OK(store().deleteAgent(S("doomed")));
+        VERIFY_ERROR(store().getAgent(S("doomed")), ErrorCode::NotFound);
+        const auto gone = store().listHeartbeats(S("doomed"), {});
+        VERIFY_OK(gone);
+        QVERIFY(gone->items.empty());
+        const auto kept = store().listHeartbeats(S("kept"), {});
+        VERIFY_OK(kept);
+        QCOMPARE(kept->items.size(), size_t(5));
+        // The rows are gone, not just hidden: retention finds only the other agent's.
+        const auto deleted = store().deleteHeartbeatsBefore(t.addSecs(3600));
+        VERIFY_OK(deleted);
+        QCOMPARE(deleted.value(), qint64(5));
+
+        VERIFY_ERROR(store().deleteAgent(S("doomed")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().deleteAgent(S("never-existed")), ErrorCode::NotFound);
+        const auto all = store().allAgents();
+        VERIFY_OK(all);
+        QCOMPARE(idsOf(all.value()), QStringList { S("kept") });
+    }
+
+    // ---- heartbeats -------------------------------------------------------------------
+
+    void heartbeatsPagingAndRetention()
+    {
+        VERIFY_OK(store().upsertAgent(makeAgent(S("a1"))));
+        VERIFY_OK(store().upsertAgent(makeAgent(S("a2"))));
+        const QDateTime t0 = nowUtc().addSecs(-3600);
+        std::vector<Heartbeat> batch;
+        for (int i = 0; i < 25; ++i) {
+            Heartbeat h = makeHeartbeat(S("a1"), t0.addSecs(i));
+            h.message = S("beat %1").arg(i);
+            batch.push_back(h);
+        }
+        std::reverse(batch.begin() + 5, batch.begin() + 15);
+        VERIFY_OK(store().insertHeartbeats(batch));
+        VERIFY_OK(store().insertHeartbeats({ makeHeartbeat(S("a2"), t0) }));
+        VERIFY_OK(store().insertHeartbeats({}));
+
+        int pages = 0;
+        const auto walked = walkPages<Heartbeat>(
+            [&](const PageRequest &page) { return store().listHeartbeats(S("a1"), page); }, 10, &pages);
+        QVERIFY(walked);
+        QCOMPARE(walked->size(), size_t(25));
+        QCOMPARE(pages, 3);
+        QSet<qint64> ids;
+        for (int i = 0; i < 25; ++i) {
+            const Heartbeat &h = walked->at(i);
+            QCOMPARE(show(h.receivedAt), show(t0.addSecs(24 - i))); // newest first
+            QCOMPARE(show(h.message), show(std::optional<QString>(S("beat %1").arg(24 - i))));
+            QCOMPARE(h.agentId, S("a1"));
+            QVERIFY(h.id > 0);
+            ids.insert(h.id);
+        }
+        QCOMPARE(ids.size(), 25);
+
+        const auto deleted = store().deleteHeartbeatsBefore(t0.addSecs(10));
+        VERIFY_OK(deleted);
+        QCOMPARE(deleted.value(), qint64(11)); // a1's 0..9 and a2's one
+        const auto rest = walkPages<Heartbeat>(
+            [&](const PageRequest &page) { return store().listHeartbeats(S("a1"), page); }, 100);
+        QVERIFY(rest);
+        QCOMPARE(rest->size(), size_t(15));
+        QCOMPARE(show(rest->back().receivedAt), show(t0.addSecs(10)));
+        const auto a2 = store().listHeartbeats(S("a2"), {});
+        VERIFY_OK(a2);
+        QVERIFY(a2->items.empty());
+        const auto again = store().deleteHeartbeatsBefore(t0.addSecs(10));
+        VERIFY_OK(again);
+        QCOMPARE(again.value(), qint64(0));
+    }
+
+    void heartbeatPageLimitCappedAt1000()
+    {
+        VERIFY_OK(store().upsertAgent(makeAgent(S("a1"))));
+        const QDateTime t0 = nowUtc().addSecs(-7200);
+        std::vector<Heartbeat> batch;
+        for (int i = 0; i < 1001; ++i) {
+            Heartbeat h;
+            h.agentId = S("a1");
+            h.receivedAt = t0.addMSecs(i);
+            batch.push_back(h);
+        }
+        VERIFY_OK(store().insertHeartbeats(batch));
+        PageRequest huge;
+        huge.limit = 5000;
+        const auto page = store().listHeartbeats(S("a1"), huge);
+        VERIFY_OK(page);
+        QCOMPARE(page->items.size(), size_t(1000));
+        QVERIFY(!page->nextCursor.isEmpty());
+        PageRequest next;
+        next.limit = 5000;
+        next.cursor = page->nextCursor;
+        const auto last = store().listHeartbeats(S("a1"), next);
+        VERIFY_OK(last);
+        QCOMPARE(last->items.size(), size_t(1));
+        QCOMPARE(show(last->items.front().receivedAt), show(t0));
+        QVERIFY(last->nextCursor.isEmpty());
+    }
+
+    // ---- incidents --------------------------------------------------------------------
+
+    void incidentsOpenAndResolve()
+    {
+        const QString defA = newId(IdPrefix::Definition);
+        const QString defB = newId(IdPrefix::Definition);
+        const Incident first = makeIncident(defA, S("r1"));
+        const auto opened = store().openIncident(first);
+        VERIFY_OK(opened);
+        QVERIFY(opened->created);
+
+        Incident duplicate = makeIncident(defA, S("r1"));
+        duplicate.title = S("a second opinion");
+        const auto second = store().openIncident(duplicate);
+        VERIFY_OK(second);
+        QVERIFY(!second->created);
+        CALL(sameIncident(second->incident, first));
+        VERIFY_ERROR(store().getIncident(duplicate.id), ErrorCode::NotFound);
+
+        const Incident otherResource = makeIncident(defA, S("r2"));
+        const auto third = store().openIncident(otherResource);
+        VERIFY_OK(third);
+        QVERIFY(third->created);
+        const Incident otherDefinition = makeIncident(defB, S("r1"));
+        const auto fourth = store().openIncident(otherDefinition);
+        VERIFY_OK(fourth);
+        QVERIFY(fourth->created);
+
+        // By resource: both workflows' incidents on r1.
+        const QDateTime at = nowUtc();
+        const auto resolved = store().resolveIncidents(S("r1"), std::nullopt, at, S("run_resolver"));
+        VERIFY_OK(resolved);
+        QCOMPARE(sorted(idsOf(resolved.value())), sorted({ first.id, otherDefinition.id }));
+        for (const Incident &incident : resolved.value()) {
+            QCOMPARE(toString(incident.status), toString(IncidentStatus::Resolved));
+            QCOMPARE(show(incident.resolvedAt), show(at));
+            QCOMPARE(show(incident.resolvedByRunId), show(std::optional<QString>(S("run_resolver"))));
+            const auto stored = store().getIncident(incident.id);
+            VERIFY_OK(stored);
+            CALL(sameIncident(stored.value(), incident));
+        }
+        const auto stillOpen = store().getIncident(otherResource.id);
+        VERIFY_OK(stillOpen);
+        CALL(sameIncident(stillOpen.value(), otherResource));
+        const auto nothing = store().resolveIncidents(S("r1"), std::nullopt, at, std::nullopt);
+        VERIFY_OK(nothing);
+        QVERIFY(nothing->empty());
+
+        // Opening again after the resolve creates a new incident.
+        const Incident reopenedA = makeIncident(defA, S("r1"));
+        const auto reopen = store().openIncident(reopenedA);
+        VERIFY_OK(reopen);
+        QVERIFY(reopen->created);
+        QCOMPARE(reopen->incident.id, reopenedA.id);
+        const Incident reopenedB = makeIncident(defB, S("r1"));
+        VERIFY_OK(store().openIncident(reopenedB));
+
+        // By resource and workflow: only that workflow's incident.
+        const auto onlyA = store().resolveIncidents(S("r1"), defA, at.addSecs(1), std::nullopt);
+        VERIFY_OK(onlyA);
+        QCOMPARE(idsOf(onlyA.value()), QStringList { reopenedA.id });
+        QCOMPARE(show(onlyA->front().resolvedByRunId), show(std::optional<QString>()));
+        const auto b = store().getIncident(reopenedB.id);
+        VERIFY_OK(b);
+        QCOMPARE(toString(b->status), toString(IncidentStatus::Open));
+
+        VERIFY_ERROR(store().getIncident(S("inc_unknown")), ErrorCode::NotFound);
+    }
+
+    // "Atomic across processes": concurrent opens for one (workflow, resource) create one.
+    void openIncidentRace()
+    {
+        constexpr int kThreads = 4;
+        const QString definitionId = newId(IdPrefix::Definition);
+        std::latch start(kThreads);
+        std::mutex mutex;
+        QStringList errors;
+        std::vector<IncidentOpen> answers;
+        std::vector<QThread *> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.push_back(QThread::create([&] {
+                StoreOptions options;
+                options.url = m_url;
+                options.tablePrefix = m_prefix;
+                auto opened = openStore(options);
+                start.arrive_and_wait();
+                if (!opened.ok()) {
+                    std::lock_guard lock(mutex);
+                    errors << errorText(opened.error());
+                    return;
+                }
+                const auto answer = opened.value()->openIncident(makeIncident(definitionId, S("raced")));
+                std::lock_guard lock(mutex);
+                if (answer.ok())
+                    answers.push_back(answer.value());
+                else
+                    errors << errorText(answer.error());
+            }));
+            threads.back()->start();
+        }
+        for (QThread *thread : threads) {
+            thread->wait();
+            delete thread;
+        }
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(S("; "))));
+        QCOMPARE(int(answers.size()), kThreads);
+        QSet<QString> ids;
+        int created = 0;
+        for (const IncidentOpen &answer : answers) {
+            ids.insert(answer.incident.id);
+            created += answer.created ? 1 : 0;
+        }
+        QCOMPARE(created, 1);
+        QCOMPARE(ids.size(), 1);
+    }
+
+    void listIncidentsFilters()
+    {
+        const QString def = newId(IdPrefix::Definition);
+        std::vector<Incident> all;
+        for (int i = 0; i < 7; ++i) {
+            Incident incident = makeIncident(def, S("r%1").arg(i % 3), i % 2 ? S("tenant_a") : S("tenant_b"));
+            incident.definitionId = newId(IdPrefix::Definition); // distinct: no dedup between them
+            all.push_back(incident);
+            const auto opened = store().openIncident(incident);
+            VERIFY_OK(opened);
+            QVERIFY(opened->created);
+        }
+        const auto resolved = store().resolveIncidents(S("r0"), std::nullopt, nowUtc(), std::nullopt);
+        VERIFY_OK(resolved);
+        QCOMPARE(resolved->size(), size_t(3));
+        for (Incident &incident : all) {
+            if (incident.resourceId == S("r0"))
+                incident.status = IncidentStatus::Resolved;
+        }
+        auto expected = [&](const std::function<bool(const Incident &)> &keep) {
+            QStringList ids;
+            for (const auto &i : all) {
+                if (keep(i))
+                    ids << i.id;
+            }
+            return sorted(ids);
+        };
+        auto walk = [&](const IncidentFilter &filter, int limit) {
+            return walkPages<Incident>([&](const PageRequest &page) { return store().listIncidents(filter, page); },
+                                       limit);
+        };
+        const auto everything = walk({}, 3);
+        QVERIFY(everything);
+        QCOMPARE(idsOf(*everything).size(), 7);
+        QCOMPARE(sorted(idsOf(*everything)), expected([](const auto &) { return true; }));
+
+        for (IncidentStatus status : { IncidentStatus::Open, IncidentStatus::Resolved }) {
+            IncidentFilter byStatus;
+            byStatus.status = status;
+            const auto got = walk(byStatus, 2);
+            QVERIFY(got);
+            QCOMPARE(sorted(idsOf(*got)), expected([&](const auto &i) { return i.status == status; }));
+        }
+        IncidentFilter tenant;
+        tenant.tenantId = S("tenant_a");
+        auto got = walk(tenant, 2);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &i) { return i.tenantId == S("tenant_a"); }));
+        IncidentFilter resource;
+        resource.resourceId = S("r1");
+        got = walk(resource, 1);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &i) { return i.resourceId == S("r1"); }));
+        IncidentFilter combined;
+        combined.status = IncidentStatus::Open;
+        combined.tenantId = S("tenant_b");
+        combined.resourceId = S("r2");
+        got = walk(combined, 5);
+        QVERIFY(got);
+        QCOMPARE(sorted(idsOf(*got)), expected([](const auto &i) {
+                     return i.status == IncidentStatus::Open && i.tenantId == S("tenant_b") && i.resourceId == S("r2");
+                 }));
+    }
+
+    // ---- errors -----------------------------------------------------------------------
+
+    void unknownIdsAreNotFound()
+    {
+        VERIFY_ERROR(store().getSignal(S("trg_unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().getDefinition(S("wfd_unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().updateDefinition(makeDefinition()), ErrorCode::NotFound);
+        VERIFY_ERROR(store().setDefinitionEnabled(S("wfd_unknown"), false), ErrorCode::NotFound);
+        VERIFY_ERROR(store().deleteDefinition(S("wfd_unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().getRun(S("run_unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().transitionRun(S("run_unknown"), RunStatus::Canceled), ErrorCode::NotFound);
+        VERIFY_ERROR(store().updateRunProgress(S("run_unknown"), RunPatch { 1, std::nullopt, std::nullopt }),
+                     ErrorCode::NotFound);
+        VERIFY_ERROR(store().getStepRun(S("stp_unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().rescheduleStep(S("stp_unknown"), nowUtc()), ErrorCode::NotFound);
+        VERIFY_ERROR(store().getAgent(S("agent-unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().deleteAgent(S("agent-unknown")), ErrorCode::NotFound);
+        VERIFY_ERROR(store().getIncident(S("inc_unknown")), ErrorCode::NotFound);
+        // The store still works after a string of errors.
+        VERIFY_OK(store().insertSignal(makeSignal()));
+    }
+
+    // ---- PostgreSQL only --------------------------------------------------------------
+
+    void lostConnectionReconnects()
+    {
+        if (!onPostgres()) {
+            qInfo("PostgreSQL only: SQLite has no server connection to lose");
+            return;
+        }
+        const TriggerEnvelope signal = makeSignal();
+        VERIFY_OK(store().insertSignal(signal));
+
+        RawDb raw(m_url);
+        QVERIFY2(raw.ok(), qPrintable(raw.error()));
+        const auto killed = raw.column(S("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+        QVERIFY2(killed, qPrintable(raw.error()));
+        QVERIFY2(killed->contains(S("true")), qPrintable(killed->join(S(","))));
+        // Wait until the backend has really gone, so the next call meets a dead socket.
+        QTRY_VERIFY_WITH_TIMEOUT(raw.column(S("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                              "current_database() AND pid <> pg_backend_pid()"))
+                                     .value_or(QStringList { S("?") })
+                                     == QStringList { S("0") },
+                                 5000);
+
+        const auto broken = store().getSignal(signal.id);
+        VERIFY_ERROR(broken, ErrorCode::Unavailable);
+        const auto back = store().getSignal(signal.id);
+        VERIFY_OK(back);
+        CALL(sameSignal(back.value(), signal));
+        VERIFY_OK(store().insertSignal(makeSignal()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStore)
