@@ -2528,7 +2528,7 @@ private Q_SLOTS:
         const WorkflowStepRun completed = makeStep(run, 3, StepStatus::Completed);
         const WorkflowStepRun failed = makeStep(run, 4, StepStatus::Failed);
         VERIFY_OK(store().createRun(run, { running, pending, scheduled, completed, failed }));
-        const auto claimed = store().claimDueSteps(S("w"), t, 60s, 1);
+        const auto claimed = store().claimDueSteps(S("w"), t, 1h, 1);
         VERIFY_OK(claimed);
         QCOMPARE(idsOf(claimed.value()), QStringList { running.id });
         const WorkflowRun other = makeRun(makeDefinition(), RunStatus::Running);
@@ -2556,8 +2556,8 @@ private Q_SLOTS:
         const auto again = store().skipPendingSteps(run.id, S("again"));
         VERIFY_OK(again);
         QCOMPARE(again.value(), 0);
-        // Skipped steps are never claimed.
-        const auto none = store().claimDueSteps(S("w"), t.addSecs(3600), 60s, 10);
+        // Skipped steps are never claimed (the running one is still leased at t + 2 min).
+        const auto none = store().claimDueSteps(S("w"), t.addSecs(120), 60s, 10);
         VERIFY_OK(none);
         QCOMPARE(idsOf(none.value()), QStringList { otherPending.id });
     }
@@ -2650,6 +2650,9 @@ private Q_SLOTS:
                     if (got->empty())
                         break;
                     mine.steps.insert(mine.steps.end(), got->begin(), got->end());
+                    // A moment of "work" between claims, as a real worker has: without it
+                    // SQLite's busy handler lets one thread take every batch, and nothing races.
+                    QThread::usleep(300);
                 }
             }));
             threads.back()->start();
@@ -2677,7 +2680,8 @@ private Q_SLOTS:
         QVERIFY2(errors.isEmpty(), qPrintable(errors.mid(0, 5).join(S("; "))));
         QCOMPARE(total, kSteps);
         QCOMPARE(seen.size(), kSteps);
-        qInfo("%d threads claimed steps", busyThreads);
+        qInfo("%d of %d threads claimed steps", busyThreads, kThreads);
+        QVERIFY2(busyThreads >= 2, "only one thread ever claimed: the race did not happen");
 
         // The stored rows agree with what the claimers were told.
         const auto stored = store().getRunSteps(run.id);
@@ -2945,7 +2949,6 @@ private Q_SLOTS:
             h.message = S("beat %1").arg(i);
             batch.push_back(h);
         }
-        std::reverse(batch.begin() + 5, batch.begin() + 15);
         VERIFY_OK(store().insertHeartbeats(batch));
         VERIFY_OK(store().insertHeartbeats({ makeHeartbeat(S("a2"), t0) }));
         VERIFY_OK(store().insertHeartbeats({}));
@@ -2981,6 +2984,33 @@ private Q_SLOTS:
         const auto again = store().deleteHeartbeatsBefore(t0.addSecs(10));
         VERIFY_OK(again);
         QCOMPARE(again.value(), qint64(0));
+    }
+
+    // "Newest first; the cursor pages backwards in time": by receivedAt, whatever the order
+    // the rows were inserted in (two collectors' batches interleave, late flushes happen).
+    void heartbeatsNewestFirstByReceivedAt()
+    {
+        VERIFY_OK(store().upsertAgent(makeAgent(S("a1"))));
+        const QDateTime t0 = nowUtc().addSecs(-3600);
+        std::vector<Heartbeat> later;
+        std::vector<Heartbeat> earlier;
+        for (int i = 0; i < 6; ++i) {
+            Heartbeat h = makeHeartbeat(S("a1"), t0.addSecs(i));
+            (i < 3 ? earlier : later).push_back(h);
+        }
+        // The later batch is flushed first.
+        VERIFY_OK(store().insertHeartbeats(later));
+        VERIFY_OK(store().insertHeartbeats(earlier));
+        const auto walked = walkPages<Heartbeat>(
+            [&](const PageRequest &page) { return store().listHeartbeats(S("a1"), page); }, 2);
+        QVERIFY(walked);
+        QStringList times;
+        for (const Heartbeat &h : *walked)
+            times << show(h.receivedAt);
+        QStringList expected;
+        for (int i = 5; i >= 0; --i)
+            expected << show(t0.addSecs(i));
+        QCOMPARE(times, expected);
     }
 
     void heartbeatPageLimitCappedAt1000()
