@@ -1592,6 +1592,10 @@ private Q_SLOTS:
         QVERIFY(b->inserted);
         CALL(sameSignal(b->envelope, later));
         VERIFY_OK(store().getSignal(later.id));
+        // Storing the newer signal must not rewrite the older one (its dedupKey included).
+        const auto firstAfter = store().getSignal(first.id);
+        VERIFY_OK(firstAfter);
+        CALL(sameSignal(firstAfter.value(), first));
 
         TriggerEnvelope muchLater = makeSignal(S("tenant_a"), S("x"), S("r"), t0.addSecs(7200));
         muchLater.dedupKey = S("key");
