@@ -82,6 +82,8 @@ private Q_SLOTS:
     void nextAfterAcrossDst();
     void nextFiringsAcrossDst_data();
     void nextFiringsAcrossDst();
+    void dstRules_data();
+    void dstRules();
     void nextFiringsOverAYear_data();
     void nextFiringsOverAYear();
     void nextFiringsCount_data();
@@ -625,25 +627,31 @@ void TestCron::nextAfterAcrossDst_data()
     const char *newYork = "America/New_York";
     const char *lordHowe = "Australia/Lord_Howe";
 
-    // Spring forward: a skipped wall time fires at the jump.
+    // A fixed hour, spring forward: a skipped wall time fires at the jump.
     row("Berlin gap 02:30", berlin, "30 2 * * *", "2026-03-28T12:00:00Z", "2026-03-29T01:00:00Z");
     row("Berlin gap 02:00", berlin, "0 2 * * *", "2026-03-28T12:00:00Z", "2026-03-29T01:00:00Z");
     row("Berlin after gap 03:00", berlin, "0 3 * * *", "2026-03-28T12:00:00Z", "2026-03-29T01:00:00Z");
     row("Berlin before gap 01:59", berlin, "59 1 * * *", "2026-03-28T12:00:00Z", "2026-03-29T00:59:00Z");
     row("Berlin day after gap", berlin, "30 2 * * *", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z");
     row("Berlin 03:00 day after gap", berlin, "0 3 * * *", "2026-03-29T01:00:00Z", "2026-03-30T01:00:00Z");
+    // A real-time job skips 02:00-02:45 and goes on at 03:00 CEST, which is the jump.
     row("Berlin */15 into gap", berlin, "*/15 * * * *", "2026-03-29T00:50:00Z", "2026-03-29T01:00:00Z");
     row("Berlin */15 last ms", berlin, "*/15 * * * *", "2026-03-29T00:59:59.999Z", "2026-03-29T01:00:00Z");
     row("Berlin */15 out of gap", berlin, "*/15 * * * *", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z");
-    // Fall back: a repeated wall time fires once, at its first occurrence.
+    // A fixed hour, fall back: a repeated wall time fires once, at its first occurrence.
     row("Berlin overlap first", berlin, "30 2 * * *", "2026-10-24T12:00:00Z", "2026-10-25T00:30:00Z");
     row("Berlin overlap not twice", berlin, "30 2 * * *", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z");
     row("Berlin inside second pass", berlin, "30 2 * * *", "2026-10-25T01:00:00Z", "2026-10-26T01:30:00Z");
     row("Berlin 03:00 after overlap", berlin, "0 3 * * *", "2026-10-24T12:00:00Z", "2026-10-25T02:00:00Z");
-    row("Berlin */15 skips second pass", berlin, "*/15 * * * *", "2026-10-25T00:45:00Z",
-        "2026-10-25T02:00:00Z");
+    // A real-time job runs through the second pass too: 02:00 CET, then 02:15 CET.
+    row("Berlin */15 into second pass", berlin, "*/15 * * * *", "2026-10-25T00:45:00Z",
+        "2026-10-25T01:00:00Z");
     row("Berlin */15 from second pass", berlin, "*/15 * * * *", "2026-10-25T01:10:00Z",
+        "2026-10-25T01:15:00Z");
+    row("Berlin */15 out of second pass", berlin, "*/15 * * * *", "2026-10-25T01:45:00Z",
         "2026-10-25T02:00:00Z");
+    // From the first pass the next firing is 02:00 CET, a wall time earlier than 02:50 CEST.
+    row("Berlin hourly back to 02:00", berlin, "0 * * * *", "2026-10-25T00:50:00Z", "2026-10-25T01:00:00Z");
 
     row("New York gap", newYork, "30 2 * * *", "2026-03-07T12:00:00Z", "2026-03-08T07:00:00Z");
     row("New York before gap", newYork, "59 1 * * *", "2026-03-07T12:00:00Z", "2026-03-08T06:59:00Z");
@@ -709,20 +717,23 @@ void TestCron::nextFiringsAcrossDst_data()
                            << utc(QString::fromLatin1(after)) << instants;
     };
 
-    // 02:00, 02:15, 02:30, 02:45 and 03:00 all land on the jump and fire once.
+    // 02:00-02:45 do not exist and do not fire; 03:00 CEST is the jump and fires there.
     row("Berlin gap", "Europe/Berlin", "*/15 * * * *", "2026-03-29T00:30:00Z",
         { "2026-03-29T00:45:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z", "2026-03-29T01:30:00Z" });
-    // The repeated hour runs once (CEST); the CET pass of 02:00-02:59 is silent.
+    // The repeated hour runs twice: 02:45 CEST, then 02:00, 02:15, 02:30 CET.
     row("Berlin overlap", "Europe/Berlin", "*/15 * * * *", "2026-10-25T00:30:00Z",
-        { "2026-10-25T00:45:00Z", "2026-10-25T02:00:00Z", "2026-10-25T02:15:00Z", "2026-10-25T02:30:00Z" });
+        { "2026-10-25T00:45:00Z", "2026-10-25T01:00:00Z", "2026-10-25T01:15:00Z", "2026-10-25T01:30:00Z" });
     row("New York gap", "America/New_York", "*/15 * * * *", "2026-03-08T06:30:00Z",
         { "2026-03-08T06:45:00Z", "2026-03-08T07:00:00Z", "2026-03-08T07:15:00Z", "2026-03-08T07:30:00Z" });
+    // 01:45 EDT, then 01:00, 01:15, 01:30 EST.
     row("New York overlap", "America/New_York", "*/15 * * * *", "2026-11-01T05:30:00Z",
-        { "2026-11-01T05:45:00Z", "2026-11-01T07:00:00Z", "2026-11-01T07:15:00Z", "2026-11-01T07:30:00Z" });
+        { "2026-11-01T05:45:00Z", "2026-11-01T06:00:00Z", "2026-11-01T06:15:00Z", "2026-11-01T06:30:00Z" });
     row("Lord Howe gap", "Australia/Lord_Howe", "*/15 * * * *", "2026-10-03T15:10:00Z",
         { "2026-10-03T15:15:00Z", "2026-10-03T15:30:00Z", "2026-10-03T15:45:00Z", "2026-10-03T16:00:00Z" });
+    // 01:30 and 01:45 at +11, again at +10:30, then 02:00 +10:30.
     row("Lord Howe overlap", "Australia/Lord_Howe", "*/15 * * * *", "2026-04-04T14:20:00Z",
-        { "2026-04-04T14:30:00Z", "2026-04-04T14:45:00Z", "2026-04-04T15:30:00Z", "2026-04-04T15:45:00Z" });
+        { "2026-04-04T14:30:00Z", "2026-04-04T14:45:00Z", "2026-04-04T15:00:00Z", "2026-04-04T15:15:00Z",
+            "2026-04-04T15:30:00Z" });
     row("Tokyo", "Asia/Tokyo", "0 */6 * * *", "2026-03-28T12:00:00Z",
         { "2026-03-28T15:00:00Z", "2026-03-28T21:00:00Z", "2026-03-29T03:00:00Z", "2026-03-29T09:00:00Z" });
     row("UTC", "UTC", "0 */6 * * *", "2026-03-28T12:00:00Z",
@@ -745,17 +756,252 @@ void TestCron::nextFiringsAcrossDst()
     QCOMPARE(QList<QDateTime>(firings.begin(), firings.end()), expected);
 }
 
+// The two DST rules, firing by firing. A job whose hour field begins with '*' runs in real
+// time: every instant whose wall clock matches fires, so a repeated hour fires twice and a
+// skipped wall time not at all. Any other job fires once per wall time: at the jump when it is
+// skipped, at its first occurrence when it repeats. Local times are given as "wall offset".
+void TestCron::dstRules_data()
+{
+    QTest::addColumn<QString>("zone");
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<QDateTime>("after");
+    QTest::addColumn<QList<QDateTime>>("expected");
+
+    auto row = [](const char *tag, const char *zone, const char *expression, const char *after,
+                   std::initializer_list<const char *> expected) {
+        QList<QDateTime> instants;
+        for (const char *e : expected)
+            instants.append(utc(QString::fromLatin1(e)));
+        QTest::newRow(tag) << QString::fromLatin1(zone) << QString::fromLatin1(expression)
+                           << utc(QString::fromLatin1(after)) << instants;
+    };
+    const char *berlin = "Europe/Berlin";
+    const char *newYork = "America/New_York";
+    const char *lordHowe = "Australia/Lord_Howe";
+
+    // Europe/Berlin, 2026-03-29: 02:00 +01 becomes 03:00 +02 at 01:00Z.
+    row("Berlin spring 0 *", berlin, "0 * * * *", "2026-03-28T23:30:00Z",
+        { "2026-03-29T00:00:00Z", // 01:00 +01
+            "2026-03-29T01:00:00Z", // 03:00 +02; 02:00 does not exist
+            "2026-03-29T02:00:00Z" }); // 04:00 +02
+    row("Berlin spring */15", berlin, "*/15 * * * *", "2026-03-29T00:30:00Z",
+        { "2026-03-29T00:45:00Z", // 01:45 +01
+            "2026-03-29T01:00:00Z", // 03:00 +02
+            "2026-03-29T01:15:00Z" }); // 03:15 +02
+    row("Berlin spring 30 *", berlin, "30 * * * *", "2026-03-28T23:30:00Z",
+        { "2026-03-29T00:30:00Z", // 01:30 +01
+            "2026-03-29T01:30:00Z", // 03:30 +02; 02:30 does not exist
+            "2026-03-29T02:30:00Z" }); // 04:30 +02
+    row("Berlin spring */30 */2", berlin, "*/30 */2 * * *", "2026-03-28T22:45:00Z",
+        { "2026-03-28T23:00:00Z", // 00:00 +01
+            "2026-03-28T23:30:00Z", // 00:30 +01; 02:00 and 02:30 do not exist
+            "2026-03-29T02:00:00Z", // 04:00 +02
+            "2026-03-29T02:30:00Z" }); // 04:30 +02
+    row("Berlin spring 30 2", berlin, "30 2 * * *", "2026-03-28T12:00:00Z",
+        { "2026-03-29T01:00:00Z", // the jump
+            "2026-03-30T00:30:00Z" }); // 02:30 +02
+    row("Berlin spring */20 2", berlin, "*/20 2 * * *", "2026-03-28T12:00:00Z",
+        { "2026-03-29T01:00:00Z", // 02:00, 02:20 and 02:40 all at the jump, once
+            "2026-03-30T00:00:00Z", // 02:00 +02
+            "2026-03-30T00:20:00Z" }); // 02:20 +02
+
+    // Europe/Berlin, 2026-10-25: 03:00 +02 becomes 02:00 +01 at 01:00Z.
+    row("Berlin fall 0 *", berlin, "0 * * * *", "2026-10-24T23:30:00Z",
+        { "2026-10-25T00:00:00Z", // 02:00 +02
+            "2026-10-25T01:00:00Z", // 02:00 +01
+            "2026-10-25T02:00:00Z", // 03:00 +01
+            "2026-10-25T03:00:00Z" }); // 04:00 +01
+    row("Berlin fall */15", berlin, "*/15 * * * *", "2026-10-24T23:45:00Z",
+        { "2026-10-25T00:00:00Z", "2026-10-25T00:15:00Z", "2026-10-25T00:30:00Z",
+            "2026-10-25T00:45:00Z", // 02:00-02:45 +02
+            "2026-10-25T01:00:00Z", "2026-10-25T01:15:00Z", "2026-10-25T01:30:00Z",
+            "2026-10-25T01:45:00Z", // 02:00-02:45 +01
+            "2026-10-25T02:00:00Z" }); // 03:00 +01
+    row("Berlin fall 30 *", berlin, "30 * * * *", "2026-10-24T23:00:00Z",
+        { "2026-10-24T23:30:00Z", // 01:30 +02
+            "2026-10-25T00:30:00Z", // 02:30 +02
+            "2026-10-25T01:30:00Z", // 02:30 +01
+            "2026-10-25T02:30:00Z" }); // 03:30 +01
+    row("Berlin fall */30 */2", berlin, "*/30 */2 * * *", "2026-10-24T21:45:00Z",
+        { "2026-10-24T22:00:00Z", // 00:00 +02
+            "2026-10-24T22:30:00Z", // 00:30 +02
+            "2026-10-25T00:00:00Z", // 02:00 +02
+            "2026-10-25T00:30:00Z", // 02:30 +02
+            "2026-10-25T01:00:00Z", // 02:00 +01
+            "2026-10-25T01:30:00Z", // 02:30 +01
+            "2026-10-25T03:00:00Z" }); // 04:00 +01
+    row("Berlin fall 30 2", berlin, "30 2 * * *", "2026-10-24T12:00:00Z",
+        { "2026-10-25T00:30:00Z", // 02:30 +02; not again at +01
+            "2026-10-26T01:30:00Z" }); // 02:30 +01
+    row("Berlin fall */20 2", berlin, "*/20 2 * * *", "2026-10-24T12:00:00Z",
+        { "2026-10-25T00:00:00Z", "2026-10-25T00:20:00Z", "2026-10-25T00:40:00Z", // +02 only
+            "2026-10-26T01:00:00Z" }); // 02:00 +01
+
+    // America/New_York, 2026-03-08: 02:00 -05 becomes 03:00 -04 at 07:00Z.
+    row("New York spring 0 *", newYork, "0 * * * *", "2026-03-08T05:30:00Z",
+        { "2026-03-08T06:00:00Z", // 01:00 -05
+            "2026-03-08T07:00:00Z", // 03:00 -04; 02:00 does not exist
+            "2026-03-08T08:00:00Z" }); // 04:00 -04
+    row("New York spring */15", newYork, "*/15 * * * *", "2026-03-08T06:30:00Z",
+        { "2026-03-08T06:45:00Z", // 01:45 -05
+            "2026-03-08T07:00:00Z", // 03:00 -04
+            "2026-03-08T07:15:00Z" }); // 03:15 -04
+    row("New York spring 30 *", newYork, "30 * * * *", "2026-03-08T05:45:00Z",
+        { "2026-03-08T06:30:00Z", // 01:30 -05
+            "2026-03-08T07:30:00Z", // 03:30 -04; 02:30 does not exist
+            "2026-03-08T08:30:00Z" }); // 04:30 -04
+    row("New York spring */30 */2", newYork, "*/30 */2 * * *", "2026-03-08T04:45:00Z",
+        { "2026-03-08T05:00:00Z", // 00:00 -05
+            "2026-03-08T05:30:00Z", // 00:30 -05; 02:00 and 02:30 do not exist
+            "2026-03-08T08:00:00Z", // 04:00 -04
+            "2026-03-08T08:30:00Z" }); // 04:30 -04
+    row("New York spring 30 2", newYork, "30 2 * * *", "2026-03-07T12:00:00Z",
+        { "2026-03-08T07:00:00Z", // the jump
+            "2026-03-09T06:30:00Z" }); // 02:30 -04
+    row("New York spring 0 1", newYork, "0 1 * * *", "2026-03-07T12:00:00Z",
+        { "2026-03-08T06:00:00Z", // 01:00 -05
+            "2026-03-09T05:00:00Z" }); // 01:00 -04
+
+    // America/New_York, 2026-11-01: 02:00 -04 becomes 01:00 -05 at 06:00Z.
+    row("New York fall 0 *", newYork, "0 * * * *", "2026-11-01T04:30:00Z",
+        { "2026-11-01T05:00:00Z", // 01:00 -04
+            "2026-11-01T06:00:00Z", // 01:00 -05
+            "2026-11-01T07:00:00Z", // 02:00 -05
+            "2026-11-01T08:00:00Z" }); // 03:00 -05
+    row("New York fall */15", newYork, "*/15 * * * *", "2026-11-01T04:45:00Z",
+        { "2026-11-01T05:00:00Z", "2026-11-01T05:15:00Z", "2026-11-01T05:30:00Z",
+            "2026-11-01T05:45:00Z", // 01:00-01:45 -04
+            "2026-11-01T06:00:00Z", "2026-11-01T06:15:00Z", "2026-11-01T06:30:00Z",
+            "2026-11-01T06:45:00Z", // 01:00-01:45 -05
+            "2026-11-01T07:00:00Z" }); // 02:00 -05
+    row("New York fall 30 *", newYork, "30 * * * *", "2026-11-01T04:00:00Z",
+        { "2026-11-01T04:30:00Z", // 00:30 -04
+            "2026-11-01T05:30:00Z", // 01:30 -04
+            "2026-11-01T06:30:00Z", // 01:30 -05
+            "2026-11-01T07:30:00Z" }); // 02:30 -05
+    // The repeated hour is 01, which */2 does not match: nothing doubles.
+    row("New York fall */30 */2", newYork, "*/30 */2 * * *", "2026-11-01T03:45:00Z",
+        { "2026-11-01T04:00:00Z", // 00:00 -04
+            "2026-11-01T04:30:00Z", // 00:30 -04
+            "2026-11-01T07:00:00Z", // 02:00 -05
+            "2026-11-01T07:30:00Z", // 02:30 -05
+            "2026-11-01T09:00:00Z" }); // 04:00 -05
+    row("New York fall 30 2", newYork, "30 2 * * *", "2026-10-31T12:00:00Z",
+        { "2026-11-01T07:30:00Z", // 02:30 -05, not repeated
+            "2026-11-02T07:30:00Z" });
+    row("New York fall 0 1", newYork, "0 1 * * *", "2026-10-31T12:00:00Z",
+        { "2026-11-01T05:00:00Z", // 01:00 -04; not again at -05
+            "2026-11-02T06:00:00Z" }); // 01:00 -05
+
+    // Australia/Lord_Howe, local 2026-10-04: 02:00 +10:30 becomes 02:30 +11 at 15:30Z.
+    row("Lord Howe spring 0 *", lordHowe, "0 * * * *", "2026-10-03T14:00:00Z",
+        { "2026-10-03T14:30:00Z", // 01:00 +10:30
+            "2026-10-03T16:00:00Z", // 03:00 +11; 02:00 does not exist
+            "2026-10-03T17:00:00Z" }); // 04:00 +11
+    row("Lord Howe spring */15", lordHowe, "*/15 * * * *", "2026-10-03T14:50:00Z",
+        { "2026-10-03T15:00:00Z", // 01:30 +10:30
+            "2026-10-03T15:15:00Z", // 01:45 +10:30; 02:00 and 02:15 do not exist
+            "2026-10-03T15:30:00Z", // 02:30 +11
+            "2026-10-03T15:45:00Z", // 02:45 +11
+            "2026-10-03T16:00:00Z" }); // 03:00 +11
+    row("Lord Howe spring 30 *", lordHowe, "30 * * * *", "2026-10-03T14:00:00Z",
+        { "2026-10-03T15:00:00Z", // 01:30 +10:30
+            "2026-10-03T15:30:00Z", // 02:30 +11, the jump itself
+            "2026-10-03T16:30:00Z" }); // 03:30 +11
+    row("Lord Howe spring */30 */2", lordHowe, "*/30 */2 * * *", "2026-10-03T13:15:00Z",
+        { "2026-10-03T13:30:00Z", // 00:00 +10:30
+            "2026-10-03T14:00:00Z", // 00:30 +10:30; 02:00 does not exist
+            "2026-10-03T15:30:00Z", // 02:30 +11
+            "2026-10-03T17:00:00Z" }); // 04:00 +11
+    row("Lord Howe spring 30 2", lordHowe, "30 2 * * *", "2026-10-03T00:00:00Z",
+        { "2026-10-03T15:30:00Z", // 02:30 +11 exists: it is the jump
+            "2026-10-04T15:30:00Z" });
+    row("Lord Howe spring 15 2", lordHowe, "15 2 * * *", "2026-10-03T00:00:00Z",
+        { "2026-10-03T15:30:00Z", // skipped: at the jump
+            "2026-10-04T15:15:00Z" }); // 02:15 +11
+
+    // Australia/Lord_Howe, local 2026-04-05: 02:00 +11 becomes 01:30 +10:30 at 15:00Z.
+    row("Lord Howe fall 0 *", lordHowe, "0 * * * *", "2026-04-04T13:30:00Z",
+        { "2026-04-04T14:00:00Z", // 01:00 +11
+            "2026-04-04T15:30:00Z", // 02:00 +10:30, only once: +11 never reaches 02:00
+            "2026-04-04T16:30:00Z" }); // 03:00 +10:30
+    row("Lord Howe fall */15", lordHowe, "*/15 * * * *", "2026-04-04T14:10:00Z",
+        { "2026-04-04T14:15:00Z", // 01:15 +11, not repeated
+            "2026-04-04T14:30:00Z", // 01:30 +11
+            "2026-04-04T14:45:00Z", // 01:45 +11
+            "2026-04-04T15:00:00Z", // 01:30 +10:30
+            "2026-04-04T15:15:00Z", // 01:45 +10:30
+            "2026-04-04T15:30:00Z", // 02:00 +10:30
+            "2026-04-04T15:45:00Z" }); // 02:15 +10:30
+    row("Lord Howe fall 30 *", lordHowe, "30 * * * *", "2026-04-04T13:30:00Z",
+        { "2026-04-04T14:30:00Z", // 01:30 +11
+            "2026-04-04T15:00:00Z", // 01:30 +10:30, at the transition itself
+            "2026-04-04T16:00:00Z", // 02:30 +10:30
+            "2026-04-04T17:00:00Z" }); // 03:30 +10:30
+    row("Lord Howe fall */30 */2", lordHowe, "*/30 */2 * * *", "2026-04-04T12:45:00Z",
+        { "2026-04-04T13:00:00Z", // 00:00 +11
+            "2026-04-04T13:30:00Z", // 00:30 +11
+            "2026-04-04T15:30:00Z", // 02:00 +10:30
+            "2026-04-04T16:00:00Z", // 02:30 +10:30
+            "2026-04-04T17:30:00Z" }); // 04:00 +10:30
+    row("Lord Howe fall 30 2", lordHowe, "30 2 * * *", "2026-04-04T00:00:00Z",
+        { "2026-04-04T16:00:00Z", // 02:30 +10:30
+            "2026-04-05T16:00:00Z" });
+    row("Lord Howe fall 45 1", lordHowe, "45 1 * * *", "2026-04-04T00:00:00Z",
+        { "2026-04-04T14:45:00Z", // 01:45 +11; not again at +10:30
+            "2026-04-05T15:15:00Z" }); // 01:45 +10:30
+}
+
+// Checks all three searches against the table: nextFirings lists exactly the expected
+// instants, nextAfter steps from each to the next, and latestAtOrBefore finds each one as the
+// only firing since the previous one.
+void TestCron::dstRules()
+{
+    QFETCH(QString, zone);
+    QFETCH(QString, expression);
+    QFETCH(QDateTime, after);
+    QFETCH(QList<QDateTime>, expected);
+
+    bool zoneOk = false;
+    const QTimeZone tz = zoneOrFail(zone, &zoneOk);
+    QVERIFY2(zoneOk, qPrintable(zone));
+    const auto cron = CronExpression::parse(expression);
+    QVERIFY2(cron.ok(), qPrintable(cron.ok() ? QString() : cron.error().message));
+
+    const std::vector<QDateTime> firings = cron->nextFirings(after, tz, int(expected.size()));
+    QCOMPARE(QList<QDateTime>(firings.begin(), firings.end()), expected);
+
+    QDateTime previous = after;
+    for (const QDateTime &firing : expected) {
+        const QString where = describe(previous) + QStringLiteral(" -> ") + describe(firing);
+        QCOMPARE(cron->nextAfter(previous, tz), firing);
+        QCOMPARE(cron->nextAfter(firing.addMSecs(-1), tz), firing);
+        QCOMPARE(cron->latestAtOrBefore(firing, previous, tz), firing);
+        QCOMPARE(cron->latestAtOrBefore(firing.addSecs(59), previous, tz), firing);
+        const QDateTime early = cron->latestAtOrBefore(firing.addMSecs(-1), previous, tz);
+        QVERIFY2(!early.isValid(), qPrintable(where + QStringLiteral(" but found ") + describe(early)));
+        previous = firing;
+    }
+}
+
 void TestCron::nextFiringsOverAYear_data()
 {
     QTest::addColumn<QString>("expression");
     QTest::addColumn<int>("expected");
 
     // Firings strictly after 2026-01-01 00:00 CET and before 2027-01-01 00:00 CET.
-    // Hourly: 8760 wall hours, minus the 02:00 that collapses onto 03:00 at the spring jump,
-    // minus the starting instant itself.
-    QTest::newRow("hourly") << QStringLiteral("0 * * * *") << 8760 - 1 - 1;
-    // Quarter-hourly: 35040 slots; 02:00-03:00 (five slots) collapse to one; minus the start.
-    QTest::newRow("quarter-hourly") << QStringLiteral("*/15 * * * *") << 35040 - 4 - 1;
+    // Hourly: 8760 wall hours, minus the 02:00 the spring jump skips, plus the 02:00 the
+    // fall-back repeats, minus the starting instant itself.
+    QTest::newRow("hourly") << QStringLiteral("0 * * * *") << 8760 - 1 + 1 - 1;
+    // Quarter-hourly: 35040 slots; 02:00-02:45 skipped in March, repeated in October; minus
+    // the start.
+    QTest::newRow("quarter-hourly") << QStringLiteral("*/15 * * * *") << 35040 - 4 + 4 - 1;
+    // The start (00:00) does not match; 02:30 is skipped once and repeated once.
+    QTest::newRow("half past every hour") << QStringLiteral("30 * * * *") << 8760 - 1 + 1;
+    // 365 days * 12 even hours * 2; 02:00 and 02:30 skipped once and repeated once; minus the start.
+    QTest::newRow("every other hour") << QStringLiteral("*/30 */2 * * *") << 8760 - 2 + 2 - 1;
+    // A fixed hour: 02:00-02:59 fires once at the jump in March and once (CEST) in October.
+    QTest::newRow("every minute of 02") << QStringLiteral("* 2 * * *") << 365 * 60 - 59;
     QTest::newRow("daily in the gap hour") << QStringLiteral("30 2 * * *") << 365;
     // 2026 starts on a Thursday: 52 full weeks plus one Thursday.
     QTest::newRow("office hours") << QStringLiteral("0 9-17 * * MON-FRI") << (52 * 5 + 1) * 9;
@@ -874,7 +1120,15 @@ void TestCron::latestAtOrBefore_data()
     row("Berlin second pass is silent", "Europe/Berlin", "30 2 * * *", "2026-10-25T01:30:00Z",
         "2026-10-25T00:30:00Z", nullptr);
     row("Berlin */15 in second pass", "Europe/Berlin", "*/15 * * * *", "2026-10-25T01:40:00Z",
+        "2026-10-25T00:00:00Z", "2026-10-25T01:30:00Z");
+    // 02:45 CEST (00:45Z) is the latest; 02:00 CET (01:00Z) is a wall time earlier than 02:50 CEST.
+    row("Berlin */15 end of first pass", "Europe/Berlin", "*/15 * * * *", "2026-10-25T00:59:59Z",
         "2026-10-25T00:00:00Z", "2026-10-25T00:45:00Z");
+    // Only the second 02:xx lies in range: the floor is after the first pass.
+    row("Berlin hourly second 02:00", "Europe/Berlin", "0 * * * *", "2026-10-25T01:59:00Z",
+        "2026-10-25T00:30:00Z", "2026-10-25T01:00:00Z");
+    row("Berlin hourly none in range", "Europe/Berlin", "0 * * * *", "2026-10-25T00:59:00Z",
+        "2026-10-25T00:00:00Z", nullptr);
     row("Berlin gap at the jump", "Europe/Berlin", "30 2 * * *", "2026-03-29T01:00:00Z",
         "2026-03-28T12:00:00Z", "2026-03-29T01:00:00Z");
     row("Berlin gap just before the jump", "Europe/Berlin", "30 2 * * *", "2026-03-29T00:59:59Z",
@@ -929,7 +1183,7 @@ void TestCron::forwardAndBackwardAgree_data()
         { "Australia/Lord_Howe", { "2026-10-03T00:00:00Z", "2026-04-04T00:00:00Z" } },
     };
     const QList<const char *> expressions { "*/15 * * * *", "30 2 * * *", "45 1 * * *", "0 3 * * *",
-        "* * * * *" };
+        "* * * * *", "0 * * * *", "30 * * * *", "*/30 */2 * * *", "0 1 * * *", "* 2 * * *" };
     for (const auto &[zone, days] : zones) {
         for (const char *day : days) {
             for (const char *expression : expressions)

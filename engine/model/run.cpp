@@ -15,6 +15,7 @@ const char *const kTimelineNames[] = { "run_created",   "run_completed", "run_fa
                                        "step_scheduled", "step_started", "step_completed", "step_failed",
                                        "step_skipped",   "log",          "step_retrying",  "run_retried" };
 const char *const kLogLevelNames[] = { "info", "warn", "error" };
+const char *const kAttemptStatusNames[] = { "running", "completed", "failed", "timed_out", "canceled", "lost", "skipped" };
 
 template<typename E, std::size_t N>
 std::optional<E> readEnum(JsonReader &reader, const char *key, const char *const (&names)[N], bool required)
@@ -79,6 +80,12 @@ QString toString(TimelineType type) { return detail::enumName(kTimelineNames, ty
 std::optional<TimelineType> timelineTypeFromString(QStringView text)
 {
     return detail::enumFromName<TimelineType>(kTimelineNames, text);
+}
+
+QString toString(AttemptStatus status) { return detail::enumName(kAttemptStatusNames, status); }
+std::optional<AttemptStatus> attemptStatusFromString(QStringView text)
+{
+    return detail::enumFromName<AttemptStatus>(kAttemptStatusNames, text);
 }
 
 QString toString(LogLevel level) { return detail::enumName(kLogLevelNames, level); }
@@ -164,6 +171,8 @@ Json toJson(const WorkflowStepRun &step)
     putString(out, "parentStepRunId", step.parentStepRunId);
     putTime(out, "createdAt", step.createdAt);
     out["attempt"] = step.attempt;
+    if (step.attemptFloor)
+        out["attemptFloor"] = step.attemptFloor;
     putString(out, "leaseOwner", step.leaseOwner);
     putTime(out, "leaseExpiresAt", step.leaseExpiresAt);
     return out;
@@ -195,6 +204,7 @@ Result<WorkflowStepRun> fromJson<WorkflowStepRun>(const Json &json)
     step.parentStepRunId = reader.string("parentStepRunId");
     step.createdAt = reader.time("createdAt").value_or(QDateTime());
     step.attempt = readInt(reader, "attempt").value_or(0);
+    step.attemptFloor = readInt(reader, "attemptFloor").value_or(0);
     step.leaseOwner = reader.string("leaseOwner");
     step.leaseExpiresAt = reader.time("leaseExpiresAt").value_or(QDateTime());
     if (!reader.ok())
@@ -263,6 +273,44 @@ Result<ExecutionLog> fromJson<ExecutionLog>(const Json &json)
     if (!reader.ok())
         return reader.error();
     return log;
+}
+
+} // namespace vigil
+
+namespace vigil {
+
+Json toJson(const StepAttempt &attempt)
+{
+    Json out = Json::object();
+    out["stepRunId"] = toStd(attempt.stepRunId);
+    out["runId"] = toStd(attempt.runId);
+    out["attempt"] = attempt.attempt;
+    out["owner"] = toStd(attempt.owner);
+    putTime(out, "scheduledFor", attempt.scheduledFor);
+    putTime(out, "startedAt", attempt.startedAt);
+    putTime(out, "endedAt", attempt.endedAt);
+    out["status"] = toStd(toString(attempt.status));
+    putString(out, "error", attempt.error);
+    return out;
+}
+
+template<>
+Result<StepAttempt> fromJson<StepAttempt>(const Json &json)
+{
+    JsonReader reader(json, QString());
+    StepAttempt attempt;
+    attempt.stepRunId = reader.string("stepRunId", true).value_or(QString());
+    attempt.runId = reader.string("runId", true).value_or(QString());
+    attempt.attempt = readInt(reader, "attempt", true).value_or(1);
+    attempt.owner = reader.string("owner").value_or(QString());
+    attempt.scheduledFor = reader.time("scheduledFor").value_or(QDateTime());
+    attempt.startedAt = reader.time("startedAt").value_or(QDateTime());
+    attempt.endedAt = reader.time("endedAt").value_or(QDateTime());
+    attempt.status = readEnum<AttemptStatus>(reader, "status", kAttemptStatusNames, true).value_or(AttemptStatus::Running);
+    attempt.error = reader.string("error");
+    if (!reader.ok())
+        return reader.error();
+    return attempt;
 }
 
 } // namespace vigil

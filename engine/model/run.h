@@ -59,9 +59,28 @@ struct WorkflowStepRun
     std::optional<QString> parentStepRunId;
     QDateTime createdAt;
     // Beyond Pulse: durable scheduling.
-    int attempt = 0; // raised by each claim
+    int attempt = 0;      // raised by each claim
+    int attemptFloor = 0; // attempt when retryRun last reset it: maxAttempts counts from here
     std::optional<QString> leaseOwner;
     QDateTime leaseExpiresAt;
+};
+
+// One attempt of a step (beyond Pulse: every attempt is recorded, and shown as a bar).
+enum class AttemptStatus { Running, Completed, Failed, TimedOut, Canceled, Lost, Skipped };
+QString toString(AttemptStatus status);
+std::optional<AttemptStatus> attemptStatusFromString(QStringView text);
+
+struct StepAttempt
+{
+    QString stepRunId;
+    QString runId;
+    int attempt = 1;
+    QString owner;
+    QDateTime scheduledFor; // when it was due: startedAt - scheduledFor is its lateness
+    QDateTime startedAt;
+    QDateTime endedAt;
+    AttemptStatus status = AttemptStatus::Running;
+    std::optional<QString> error;
 };
 
 enum class TimelineType {
@@ -111,10 +130,12 @@ struct ExecutionLog
 Json toJson(const WorkflowRun &run);
 Json toJson(const WorkflowStepRun &step);
 Json toJson(const RunTimelineEntry &entry);
+Json toJson(const StepAttempt &attempt);
 Json toJson(const ExecutionLog &log);
 template<> Result<WorkflowRun> fromJson<WorkflowRun>(const Json &json);
 template<> Result<WorkflowStepRun> fromJson<WorkflowStepRun>(const Json &json);
 template<> Result<RunTimelineEntry> fromJson<RunTimelineEntry>(const Json &json);
 template<> Result<ExecutionLog> fromJson<ExecutionLog>(const Json &json);
+template<> Result<StepAttempt> fromJson<StepAttempt>(const Json &json);
 
 } // namespace vigil

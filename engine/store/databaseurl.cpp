@@ -104,6 +104,10 @@ Result<DatabaseUrl> parsePostgres(const QString &text)
     if (!parameters)
         return parameters.error();
     url.parameters = std::move(parameters).value();
+    // libpq would fall back to its local socket; an URL naming no server is more likely a
+    // mistake. A socket directory can still be given as ?host=/var/run/postgresql.
+    if (url.host.isEmpty() && !url.hasParameter(QStringLiteral("host")))
+        return invalid(QStringLiteral("database URL: no PostgreSQL host") + usage);
     for (const auto &[key, value] : url.parameters) {
         // QPSQL turns ';' in its connect options into spaces, so a value holding one would be cut.
         if (value.contains(QLatin1Char(';')))

@@ -31,20 +31,6 @@ qint64 advisoryKey(const QString &text)
 PostgresStore::PostgresStore(DatabaseUrl url, const StoreOptions &options)
     : SqlStore(Backend::Postgres, std::move(url), options)
 {
-    const QString columns = heartbeatInsertColumns();
-    const int columnCount = int(columns.count(QLatin1Char(',')) + 1);
-    QStringList placeholders;
-    for (int i = 0; i < columnCount; ++i)
-        placeholders.append(QStringLiteral("?"));
-    const QString row = QLatin1Char('(') + placeholders.join(QStringLiteral(", ")) + QLatin1Char(')');
-    for (std::size_t i = 0; i < kChunkSizes; ++i) {
-        const int rows = 1 << (kChunkSizes - 1 - i);
-        QStringList values;
-        for (int r = 0; r < rows; ++r)
-            values.append(row);
-        m_heartbeatInserts[i] = QStringLiteral("INSERT INTO {p}heartbeats (") + columns + QStringLiteral(") VALUES ")
-                                + values.join(QStringLiteral(", "));
-    }
 }
 
 QString PostgresStore::driverName() const
@@ -78,8 +64,11 @@ void PostgresStore::configureConnection(QSqlDatabase &db) const
 
 Status PostgresStore::setUpSession()
 {
-    // QPSQL sets this as well; times are read back as UTC either way.
-    if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'"), "set up PostgreSQL session"); !done)
+    // QPSQL sets the time zone as well; times are read back as UTC either way. NOTICEs
+    // (CREATE ... IF NOT EXISTS) would go to stderr through libpq.
+    if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages TO WARNING"),
+                                 "set up PostgreSQL session");
+        !done)
         return makeError(ErrorCode::Unavailable, done.error().message);
     return {};
 }
@@ -161,31 +150,6 @@ ErrorCode PostgresStore::errorCodeFor(const QSqlError &error) const
         || state == QLatin1String("57014") || state == QLatin1String("55P03"))
         return ErrorCode::Unavailable; // serialization failure, deadlock, resources, canceled, lock timeout
     return ErrorCode::Database;
-}
-
-Status PostgresStore::insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats)
-{
-    std::size_t done = 0;
-    while (done < heartbeats.size()) {
-        const std::size_t left = heartbeats.size() - done;
-        std::size_t index = 0;
-        while ((std::size_t(1) << (kChunkSizes - 1 - index)) > left)
-            ++index;
-        const std::size_t rows = std::size_t(1) << (kChunkSizes - 1 - index);
-        Result<QSqlQuery *> query = statement(m_heartbeatInserts[index], "insert heartbeats");
-        if (!query)
-            return query.error();
-        int position = 0;
-        for (std::size_t r = 0; r < rows; ++r) {
-            for (const QVariant &value : heartbeatValues(heartbeats[done + r]))
-                (*query)->bindValue(position++, value);
-        }
-        if (Status inserted = execPrepared(*query, "insert heartbeats"); !inserted)
-            return inserted;
-        (*query)->finish();
-        done += rows;
-    }
-    return {};
 }
 
 } // namespace vigil

@@ -192,6 +192,8 @@ bool SqlStore::connectionLost(const QSqlError &error)
     // an error without SQLSTATE is the client library's own (the socket is gone).
     if (m_inTransaction)
         return state.isEmpty();
+    if (!m_db.isOpen()) // QPSQL reports the connection's status here
+        return true;
     QSqlQuery probe(m_db);
     return !probe.exec(QStringLiteral("SELECT 1"));
 }
@@ -251,9 +253,16 @@ Status SqlStore::migrate()
 {
     if (m_inTransaction)
         return makeError(ErrorCode::Internal, QStringLiteral("migrate: not allowed inside a transaction"));
+    const std::vector<Migration> steps = migrations(m_backend, m_prefix);
+    // Up to date: nothing to lock, nothing to write.
+    const Result<int> current = schemaVersion();
+    if (!current)
+        return current.error();
+    if (*current >= steps.back().version)
+        return {};
     const QString versionTable = schemaVersionTableDdl(m_backend, m_prefix);
     Status status;
-    for (const Migration &migration : migrations(m_backend, m_prefix)) {
+    for (const Migration &migration : steps) {
         status = inTransaction([&]() -> Status {
             if (Status locked = lockMigrations(); !locked)
                 return locked;

@@ -170,37 +170,15 @@ protected:
     virtual bool forwardOnly() const = 0;
     // The error code for a statement error that did not lose the connection.
     virtual ErrorCode errorCodeFor(const QSqlError &error) const = 0;
-    // Inserts one batch of heartbeats inside the caller's transaction. Default: one cached
-    // single-row statement executed per heartbeat.
-    virtual Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
 
     // ---- plumbing for the backends -------------------------------------------------
-    // The cached prepared statement for `sql` ({p} = the prefix), reconnecting first when the
-    // connection was lost.
-    Result<QSqlQuery *> statement(const QString &sql, const char *what);
-    // Prepares (cached), binds and executes.
+    // Prepares (cached), binds and executes `sql`, where {p} stands for the table prefix.
     Result<SqlRows> exec(const QString &sql, const Binds &binds, const char *what);
-    // Executes uncached SQL without values (DDL, PRAGMA, transaction control).
+    // Executes uncached SQL without values (DDL, PRAGMA, SET, transaction control).
     Status execDirect(const QString &sql, const char *what);
-    // Executes an already bound cached statement.
-    Status execPrepared(QSqlQuery *query, const char *what);
-    // Turns a statement error into an Error, noting a lost connection.
-    Error fail(const QSqlError &error, const char *what);
-    QString withPrefix(QString sql) const;
-
-    QVariant bindJson(const Json &value) const; // null -> NULL
-    static QVariant bindString(const QString &value); // never NULL (a null QString would be)
-    static QVariant bindText(const std::optional<QString> &value); // nullopt -> NULL
-    static QVariant bindInt(const std::optional<qint64> &value);
-    Result<Json> readJson(const QVariant &value, const char *column) const;
-
-    static QString signalColumns();
+    // The step run columns in the order the shared code reads them, each prefixed by `alias`.
     static QString stepColumns(const QString &alias = {});
-    static QString heartbeatInsertColumns();
-    // The values of one heartbeat, in heartbeatInsertColumns() order.
-    QVariantList heartbeatValues(const Heartbeat &heartbeat) const;
 
-    QSqlDatabase &database() { return m_db; }
     const DatabaseUrl &url() const { return m_url; }
     const StoreOptions &options() const { return m_options; }
 
@@ -215,6 +193,21 @@ private:
             binds.push_back({ name, value });
         }
     };
+
+    // The cached prepared statement for `sql`, reconnecting first when the connection was lost.
+    Result<QSqlQuery *> statement(const QString &sql, const char *what);
+    // Executes an already bound cached statement.
+    Status execPrepared(QSqlQuery *query, const char *what);
+    // Turns a statement error into an Error, noting a lost connection.
+    Error fail(const QSqlError &error, const char *what);
+    QString withPrefix(QString sql) const;
+
+    QVariant bindJson(const Json &value) const; // null -> NULL
+    static QVariant bindString(const QString &value); // never NULL (a null QString would be)
+    static QVariant bindText(const std::optional<QString> &value); // nullopt -> NULL
+    static QVariant bindInt(const std::optional<qint64> &value);
+    Result<Json> readJson(const QVariant &value, const char *column) const;
+    static QString signalColumns();
 
     Status connect();
     Status reconnect();
@@ -251,6 +244,7 @@ private:
     Result<Incident> readIncident(const SqlRows &row) const;
 
     Binds definitionBinds(const WorkflowDefinition &definition) const;
+    Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
     Status insertStep(const WorkflowStepRun &step);
     Result<bool> rowExists(const QString &table, const QString &id, const char *what);
     Result<std::optional<Incident>> openIncidentFor(const QString &definitionKey, const QString &resourceId);

@@ -4,6 +4,8 @@
 
 #include "core/isotime.h"
 
+#include <array>
+
 namespace vigil {
 
 namespace {
@@ -27,22 +29,27 @@ Json tagsToJson(const QStringList &tags)
 
 } // namespace
 
-QString SqlStore::heartbeatInsertColumns()
-{
-    return QStringLiteral("agent_id, received_at, kind, exit_code, message, stats, source_address, rid, duration_ms");
-}
+// Rows per multi-row INSERT: a batch is cut into chunks of 256, 128, ..., 1 rows, so that
+// a batch of 500 takes 5 statements instead of 500 (a round trip each on PostgreSQL, and
+// Qt's per-exec overhead on SQLite) and only nine statement texts are ever prepared.
+constexpr int kLargestChunkShift = 8;
+const char *const kHeartbeatRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-QVariantList SqlStore::heartbeatValues(const Heartbeat &heartbeat) const
+const QString &heartbeatInsertSql(int shift)
 {
-    return { bindString(heartbeat.agentId),
-             bindTime(heartbeat.receivedAt.isValid() ? heartbeat.receivedAt : nowUtc()),
-             toString(heartbeat.kind),
-             heartbeat.exitCode ? QVariant(*heartbeat.exitCode) : QVariant(),
-             bindText(heartbeat.message),
-             bindJson(heartbeat.stats),
-             bindText(heartbeat.sourceAddress),
-             bindText(heartbeat.rid),
-             bindInt(heartbeat.durationMs) };
+    static const std::array<QString, kLargestChunkShift + 1> statements = [] {
+        std::array<QString, kLargestChunkShift + 1> out;
+        for (int shift = 0; shift <= kLargestChunkShift; ++shift) {
+            QStringList rows;
+            for (int r = 0; r < (1 << shift); ++r)
+                rows.append(QLatin1String(kHeartbeatRow));
+            out[shift] = QStringLiteral("INSERT INTO {p}heartbeats (agent_id, received_at, kind, exit_code, message, "
+                                        "stats, source_address, rid, duration_ms) VALUES ")
+                         + rows.join(QStringLiteral(", "));
+        }
+        return out;
+    }();
+    return statements[shift];
 }
 
 // ---- rows -------------------------------------------------------------------------
@@ -257,25 +264,34 @@ Status SqlStore::insertHeartbeats(const std::vector<Heartbeat> &heartbeats)
 
 Status SqlStore::insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats)
 {
-    static const QStringList names = { QStringLiteral(":agent_id"), QStringLiteral(":received_at"),
-                                       QStringLiteral(":kind"),     QStringLiteral(":exit_code"),
-                                       QStringLiteral(":message"),  QStringLiteral(":stats"),
-                                       QStringLiteral(":source_address"), QStringLiteral(":rid"),
-                                       QStringLiteral(":duration_ms") };
-    Result<QSqlQuery *> query = statement(QStringLiteral("INSERT INTO {p}heartbeats (") + heartbeatInsertColumns()
-                                              + QStringLiteral(") VALUES (") + names.join(QStringLiteral(", "))
-                                              + QLatin1Char(')'),
-                                          "insert heartbeats");
-    if (!query)
-        return query.error();
-    for (const Heartbeat &heartbeat : heartbeats) {
-        const QVariantList values = heartbeatValues(heartbeat);
-        for (int i = 0; i < values.size(); ++i)
-            (*query)->bindValue(names.at(i), values.at(i));
-        if (Status done = execPrepared(*query, "insert heartbeats"); !done)
-            return done;
+    const QDateTime now = nowUtc();
+    std::size_t done = 0;
+    while (done < heartbeats.size()) {
+        int shift = kLargestChunkShift;
+        while ((std::size_t(1) << shift) > heartbeats.size() - done)
+            --shift;
+        Result<QSqlQuery *> query = statement(heartbeatInsertSql(shift), "insert heartbeats");
+        if (!query)
+            return query.error();
+        QSqlQuery *q = *query;
+        int position = 0;
+        const std::size_t end = done + (std::size_t(1) << shift);
+        for (; done < end; ++done) {
+            const Heartbeat &heartbeat = heartbeats[done];
+            q->bindValue(position++, bindString(heartbeat.agentId));
+            q->bindValue(position++, bindTime(heartbeat.receivedAt.isValid() ? heartbeat.receivedAt : now));
+            q->bindValue(position++, toString(heartbeat.kind));
+            q->bindValue(position++, heartbeat.exitCode ? QVariant(*heartbeat.exitCode) : QVariant());
+            q->bindValue(position++, bindText(heartbeat.message));
+            q->bindValue(position++, bindJson(heartbeat.stats));
+            q->bindValue(position++, bindText(heartbeat.sourceAddress));
+            q->bindValue(position++, bindText(heartbeat.rid));
+            q->bindValue(position++, bindInt(heartbeat.durationMs));
+        }
+        if (Status inserted = execPrepared(q, "insert heartbeats"); !inserted)
+            return inserted;
+        q->finish();
     }
-    (*query)->finish();
     return {};
 }
 

@@ -214,9 +214,35 @@ public:
     // Every pending or scheduled step of the run becomes skipped with this message;
     // answers how many. (Cancel.)
     virtual Result<int> skipPendingSteps(const QString &runId, const QString &reason) = 0;
-    // A failed or skipped step becomes scheduled at `at`, its error cleared. (Retry.)
+    // A failed or skipped step becomes scheduled at `at`, its error cleared, and its
+    // attemptFloor set to its attempt, so its retry policy counts afresh. (Retry.)
     // Conflict if the step is not failed or skipped.
     virtual Status rescheduleStep(const QString &stepRunId, const QDateTime &at) = 0;
+
+    // ---- what the engine needs beyond Pulse ---------------------------------------------
+    // Parks a claimed step (a parallel step waiting for its branches): it stays running
+    // with no lease, so nobody reclaims it. Fenced like finishStep.
+    virtual Status parkStep(const QString &stepRunId, const QString &owner, int attempt) = 0;
+    // Finishes a parked step; false when it was not parked any more (someone else settled
+    // it first). Guarded in one statement, so concurrent settlers agree.
+    virtual Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
+                                          const Json &result, const std::optional<QString> &errorMessage)
+        = 0;
+    // A failed parked step goes back to running and parked (retryRun of a parallel step).
+    virtual Status reopenParkedStep(const QString &stepRunId) = 0;
+    // Those of the given steps that are not finished (pending, scheduled, running, parked)
+    // become skipped with `reason`, their leases cleared; answers the ids that were running.
+    virtual Result<std::vector<QString>> skipSteps(const std::vector<QString> &stepRunIds, const QString &reason,
+                                                   const QDateTime &at)
+        = 0;
+    // context[key] = value, atomically with respect to other writers of the same run;
+    // answers the new context.
+    virtual Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) = 0;
+    // Attempt records: one row per claim of a step.
+    virtual Status recordAttemptStarts(const std::vector<StepAttempt> &attempts) = 0;
+    // Ends the attempt (stepRunId, attempt) if it is still running: status, endedAt, error.
+    virtual Status recordAttemptEnd(const StepAttempt &attempt) = 0;
+    virtual Result<std::vector<StepAttempt>> getRunAttempts(const QString &runId) = 0;
 
     // ---- execution logs -------------------------------------------------------------
     virtual Status appendLogs(const std::vector<ExecutionLog> &logs) = 0;

@@ -7,6 +7,7 @@
 #include <QList>
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace vigil {
 
@@ -202,6 +203,19 @@ qint64 wallSeconds(QDate date, int hour, int minute)
     return (date.toJulianDay() - kUnixEpochJulianDay) * kSecsPerDay + hour * 3600 + minute * 60;
 }
 
+// The instants at which the zone's clock shows one wall-clock time.
+struct WallInstants
+{
+    // The earliest instant whose wall clock has reached the time: its first occurrence, or
+    // for a time a spring-forward skips, the jump itself. Never decreases as the time grows.
+    qint64 first;
+    // The latest instant whose wall clock shows the time: its second occurrence when a
+    // fall-back repeats it, else `first`. Also never decreases over the times that exist.
+    qint64 last;
+    // False for a time a spring-forward skips.
+    bool exists;
+};
+
 class ZoneClock
 {
 public:
@@ -215,11 +229,7 @@ public:
     }
     qint64 toWall(qint64 utc) const { return utc + offsetAt(utc); }
 
-    // The instant a wall-clock time fires at: the earliest instant whose wall clock has reached
-    // it. For a repeated time that is its first occurrence; for a time a spring-forward skips
-    // it is the jump itself. This map never decreases as the wall time grows, which is what
-    // lets both searches stop at their first hit.
-    qint64 toUtc(qint64 wall) const
+    WallInstants resolve(qint64 wall) const
     {
         // A day either side brackets any transition that could involve this wall time
         // (offsets stay within -12h..+14h); zones with two transitions in two days do not exist.
@@ -227,16 +237,16 @@ public:
         const int after = offsetAt(wall + kSecsPerDay);
         const qint64 early = wall - std::max(before, after);
         const qint64 late = wall - std::min(before, after);
-        if (toWall(early) == wall)
-            return early;
-        if (toWall(late) == wall)
-            return late;
+        const bool earlyHits = toWall(early) == wall;
+        const bool lateHits = late == early ? earlyHits : toWall(late) == wall;
+        if (earlyHits || lateHits)
+            return { earlyHits ? early : late, lateHits ? late : early, true };
         // A gap. Whole-second bisection finds the jump without relying on the zone backend
         // exposing its transitions.
         qint64 low = early;
         qint64 high = late;
         if (toWall(low) >= wall || toWall(high) < wall)
-            return late;
+            return { late, late, false };
         while (high - low > 1) {
             const qint64 mid = low + (high - low) / 2;
             if (toWall(mid) >= wall)
@@ -244,7 +254,19 @@ public:
             else
                 low = mid;
         }
-        return high;
+        return { high, high, false };
+    }
+
+    // How far below toWall(utc) the wall clock reads at some instant after `utc`: the size of
+    // a fall-back that happens within that distance, else 0. Only such an instant can show a
+    // wall time earlier than utc's own again.
+    int fallBackAhead(qint64 utc) const
+    {
+        const int now = offsetAt(utc);
+        const int drop = now - offsetAt(utc + kSecsPerDay);
+        if (drop <= 0 || offsetAt(utc + drop) >= now)
+            return 0;
+        return drop;
     }
 
 private:
@@ -295,6 +317,7 @@ Result<CronExpression> CronExpression::parse(QStringView expression)
     // Vixie cron looks only at the first character, so "*/2" counts as unrestricted too.
     cron.m_domRestricted = !fields.at(2).startsWith(u'*');
     cron.m_dowRestricted = !fields.at(4).startsWith(u'*');
+    cron.m_realTime = fields.at(1).startsWith(u'*');
     return cron;
 }
 
@@ -334,42 +357,65 @@ QDateTime CronExpression::nextAfter(const QDateTime &after, const QTimeZone &zon
     const ZoneClock clock(zone);
     const qint64 afterMs = after.toMSecsSinceEpoch();
     const qint64 limitMs = after.toUTC().addYears(kHorizonYears).toMSecsSinceEpoch();
+    const qint64 afterSecs = floorDiv(afterMs, 1000);
 
-    // No wall time earlier than after's own can fire later than `after` (the map to UTC never
-    // decreases), so the scan starts at after's wall-clock minute. In a fall-back overlap it
-    // still meets a few slots that fired during the first pass; the UTC check skips them.
-    const qint64 startWall = floorDiv(clock.toWall(floorDiv(afterMs, 1000)), 60) * 60;
+    // `after` has already reached every wall time earlier than its own, so none of those can
+    // first occur later. Only a second occurrence can, and only if the clock is about to fall
+    // back; for a real-time job the scan starts early enough to meet those.
+    qint64 startWall = clock.toWall(afterSecs);
+    if (m_realTime)
+        startWall -= clock.fallBackAhead(afterSecs);
+    startWall = floorDiv(startWall, 60) * 60;
     const QDate lastDate = dateOfWall(clock.toWall(floorDiv(limitMs, 1000))).addDays(1);
-    QDate date = dateOfWall(startWall);
-    int firstMinute = minuteOfDay(startWall);
+
+    // Wall times come in increasing order. The first one that first occurs after `after` ends
+    // the scan, since every later one occurs later still; before it, a real-time job may meet
+    // wall times whose first occurrence is past but whose second is still ahead.
+    std::optional<qint64> best;
+    const auto offer = [&best](qint64 utc) { best = best ? std::min(*best, utc) : utc; };
+    const auto visit = [&](qint64 wall) {
+        const WallInstants instants = clock.resolve(wall);
+        if (m_realTime && !instants.exists)
+            return false;
+        if (instants.first * 1000 > afterMs) {
+            offer(instants.first);
+            return true;
+        }
+        if (m_realTime && instants.last * 1000 > afterMs)
+            offer(instants.last);
+        return false;
+    };
 
     // Whole months and days that cannot match cost one test each; only matching days look at
     // hours and minutes, so even a never-firing expression answers after ~60 month checks.
-    while (date.isValid() && date <= lastDate) {
-        if (!m_months.test(std::size_t(date.month()))) {
-            date = QDate(date.year(), date.month(), 1).addMonths(1);
-            firstMinute = 0;
-            continue;
-        }
-        if (dayMatches(date)) {
-            for (int hour = firstMinute / 60; hour < 24; ++hour) {
-                if (!m_hours.test(std::size_t(hour)))
-                    continue;
-                for (int minute = hour == firstMinute / 60 ? firstMinute % 60 : 0; minute < 60; ++minute) {
-                    if (!m_minutes.test(std::size_t(minute)))
+    const auto scan = [&] {
+        QDate date = dateOfWall(startWall);
+        int firstMinute = minuteOfDay(startWall);
+        while (date.isValid() && date <= lastDate) {
+            if (!m_months.test(std::size_t(date.month()))) {
+                date = QDate(date.year(), date.month(), 1).addMonths(1);
+                firstMinute = 0;
+                continue;
+            }
+            if (dayMatches(date)) {
+                for (int hour = firstMinute / 60; hour < 24; ++hour) {
+                    if (!m_hours.test(std::size_t(hour)))
                         continue;
-                    const qint64 utc = clock.toUtc(wallSeconds(date, hour, minute));
-                    if (utc * 1000 > limitMs)
-                        return {};
-                    if (utc * 1000 > afterMs)
-                        return utcDateTime(utc);
+                    for (int minute = hour == firstMinute / 60 ? firstMinute % 60 : 0; minute < 60;
+                         ++minute) {
+                        if (m_minutes.test(std::size_t(minute)) && visit(wallSeconds(date, hour, minute)))
+                            return;
+                    }
                 }
             }
+            date = date.addDays(1);
+            firstMinute = 0;
         }
-        date = date.addDays(1);
-        firstMinute = 0;
-    }
-    return {};
+    };
+    scan();
+    if (!best || *best * 1000 > limitMs)
+        return {};
+    return utcDateTime(*best);
 }
 
 QDateTime CronExpression::latestAtOrBefore(
@@ -385,44 +431,68 @@ QDateTime CronExpression::latestAtOrBefore(
     if (floorMs >= atMs)
         return {};
 
-    // After a fall-back, wall times later than at's own may already have fired (their first
-    // occurrence was before `at`), so start from the largest offset seen lately.
+    // After a fall-back, wall times later than at's own may already have occurred before
+    // `at`, so start from the largest offset seen lately.
     const qint64 atSecs = floorDiv(atMs, 1000);
     const int maxOffset = std::max({ clock.offsetAt(atSecs), clock.offsetAt(atSecs - kSecsPerDay),
         clock.offsetAt(atSecs - 2 * kSecsPerDay) });
     const qint64 startWall = floorDiv(atSecs + maxOffset, 60) * 60;
-    // A wall time before the floor's own cannot fire after the floor, so that day ends the scan.
-    const QDate lastDate = dateOfWall(clock.toWall(floorDiv(floorMs, 1000)));
-    QDate date = dateOfWall(startWall);
-    int lastMinute = minuteOfDay(startWall);
+    // A wall time before the floor's own has first occurred by the floor, so that day ends the
+    // scan; for a real-time job, less a fall-back that may show such a time again.
+    const qint64 floorSecs = floorDiv(floorMs, 1000);
+    qint64 floorWall = clock.toWall(floorSecs);
+    if (m_realTime)
+        floorWall -= clock.fallBackAhead(floorSecs);
+    const QDate lastDate = dateOfWall(floorWall);
 
-    while (date.isValid() && date >= lastDate) {
-        if (!m_months.test(std::size_t(date.month()))) {
-            date = QDate(date.year(), date.month(), 1).addDays(-1);
-            lastMinute = 24 * 60 - 1;
-            continue;
+    // Wall times come in decreasing order. The first one that fires at or before `at` at its
+    // latest occurrence ends the scan, since every earlier one fires earlier still; before it,
+    // a real-time job may meet wall times whose first occurrence is in range but whose second
+    // is after `at`.
+    std::optional<qint64> best;
+    const auto offer = [&best](qint64 utc) { best = best ? std::max(*best, utc) : utc; };
+    const auto visit = [&](qint64 wall) {
+        const WallInstants instants = clock.resolve(wall);
+        if (m_realTime && !instants.exists)
+            return false;
+        const qint64 latest = m_realTime ? instants.last : instants.first;
+        if (latest * 1000 <= atMs) {
+            offer(latest);
+            return true;
         }
-        if (dayMatches(date)) {
-            for (int hour = lastMinute / 60; hour >= 0; --hour) {
-                if (!m_hours.test(std::size_t(hour)))
-                    continue;
-                for (int minute = hour == lastMinute / 60 ? lastMinute % 60 : 59; minute >= 0; --minute) {
-                    if (!m_minutes.test(std::size_t(minute)))
+        if (m_realTime && instants.first * 1000 <= atMs)
+            offer(instants.first);
+        return false;
+    };
+
+    const auto scan = [&] {
+        QDate date = dateOfWall(startWall);
+        int lastMinute = minuteOfDay(startWall);
+        while (date.isValid() && date >= lastDate) {
+            if (!m_months.test(std::size_t(date.month()))) {
+                date = QDate(date.year(), date.month(), 1).addDays(-1);
+                lastMinute = 24 * 60 - 1;
+                continue;
+            }
+            if (dayMatches(date)) {
+                for (int hour = lastMinute / 60; hour >= 0; --hour) {
+                    if (!m_hours.test(std::size_t(hour)))
                         continue;
-                    const qint64 utc = clock.toUtc(wallSeconds(date, hour, minute));
-                    if (utc * 1000 > atMs)
-                        continue;
-                    // Every earlier wall time fires at or before this one: nothing left in range.
-                    if (utc * 1000 <= floorMs)
-                        return {};
-                    return utcDateTime(utc);
+                    for (int minute = hour == lastMinute / 60 ? lastMinute % 60 : 59; minute >= 0; --minute) {
+                        if (m_minutes.test(std::size_t(minute)) && visit(wallSeconds(date, hour, minute)))
+                            return;
+                    }
                 }
             }
+            date = date.addDays(-1);
+            lastMinute = 24 * 60 - 1;
         }
-        date = date.addDays(-1);
-        lastMinute = 24 * 60 - 1;
-    }
-    return {};
+    };
+    scan();
+    // Every firing left unvisited is at or before `best`: nothing else lies in range.
+    if (!best || *best * 1000 <= floorMs)
+        return {};
+    return utcDateTime(*best);
 }
 
 std::vector<QDateTime> CronExpression::nextFirings(

@@ -4,9 +4,16 @@
 // A standard 5-field cron expression (minute hour day-of-month month day-of-week) evaluated
 // in an IANA time zone. Fields take *, numbers, ranges a-b, steps */n and a-b/n, lists, and
 // the names JAN-DEC / SUN-SAT (7 is Sunday too). When both day fields are restricted a day
-// matches if either does (Vixie cron). Wall-clock times that a daylight-saving jump skips
-// fire at the first instant after the jump; times that a fall-back repeats fire once, at
-// their first occurrence (what cronie does), so a job is never lost or doubled by DST.
+// matches if either does (Vixie cron).
+//
+// Daylight saving follows cronie. A job whose hour field begins with '*' ("*", "*/2") runs in
+// real time: it fires at every instant whose wall clock matches, so the hour a fall-back
+// repeats runs twice (once per offset), and wall times a spring-forward skips do not fire at
+// all; such a job runs again within its hour step anyway. Any other job runs once per matching
+// wall-clock time: a skipped time fires at the instant of the jump, a repeated time only at
+// its first occurrence, so a daily job is never lost or doubled. (cronie also counts a minute
+// field beginning with '*' as real time; here only the hour field decides, so "*/20 2 * * *"
+// fires once at the jump.) Firings are strictly increasing instants; none repeats.
 
 #include "core/result.h"
 
@@ -55,6 +62,8 @@ private:
     // are restricted do the day fields combine with OR; otherwise they combine with AND.
     bool m_domRestricted = false;
     bool m_dowRestricted = false;
+    // The hour field begins with '*': the job follows real time across DST (see above).
+    bool m_realTime = false;
 };
 
 } // namespace vigil

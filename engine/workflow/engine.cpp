@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The engine's API: lifecycle, emit and matching, queries, workflow management.
+
+#include "engine_p.h"
+
+#include "core/ids.h"
+#include "core/isotime.h"
+#include "core/logging.h"
+#include "workflow/builtins/builtins.h"
+#include "workflow/jsonschema.h"
+#include "workflow/validation.h"
+
+#include <QHostInfo>
+
+namespace vigil {
+
+namespace {
+
+QString defaultOwnerId()
+{
+    return QStringLiteral("%1:%2:%3")
+        .arg(QHostInfo::localHostName())
+        .arg(QCoreApplication::applicationPid())
+        .arg(newId(u"o").right(6));
+}
+
+} // namespace
+
+Engine::Private::Private(Engine *q, Store &store, EngineOptions options)
+    : q(q)
+    , db(store)
+    , options(std::move(options))
+{
+    if (this->options.ownerId.isEmpty())
+        this->options.ownerId = defaultOwnerId();
+    this->options.concurrency = std::max(1, this->options.concurrency);
+    wakeTimer.setSingleShot(true);
+    stopTimer.setSingleShot(true);
+    cronTimer.setSingleShot(true);
+    QObject::connect(&wakeTimer, &QTimer::timeout, q, [this] { pump(); });
+    QObject::connect(&pollTimer, &QTimer::timeout, q, [this] { pump(); });
+    QObject::connect(&leaseTimer, &QTimer::timeout, q, [this] { renewLeases(); });
+    QObject::connect(&cronTimer, &QTimer::timeout, q, [this] { fireDueCron(); });
+    QObject::connect(&stopTimer, &QTimer::timeout, q, [this] {
+        // Grace is over: cancel what still runs and hand its steps back.
+        const QStringList ids = inflight.keys();
+        for (const QString &id : ids) {
+            auto it = inflight.find(id);
+            if (it == inflight.end())
+                continue;
+            it->cancel.cancel(QStringLiteral("shutdown"));
+            AttemptOutcome canceled { AttemptOutcome::Kind::Canceled };
+            canceled.error = QStringLiteral("shutdown");
+            canceled.release = true;
+            decide(id, it->attempt, canceled);
+        }
+        finishStop();
+    });
+}
+
+void Engine::Private::notify(const QString &title, const QString &body, const QString &severity)
+{
+    qCInfo(lcEngine).noquote() << "notify:" << severity << title << "-" << body;
+    Q_EMIT q->notificationRequested(title, body, severity);
+}
+
+Result<TriggerEnvelope> Engine::Private::emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey)
+{
+    Result<EmitResult> emitted = emit(input, dedupKey);
+    if (!emitted)
+        return emitted.error();
+    return emitted->trigger;
+}
+
+void Engine::Private::log(const QString &runId, const std::optional<QString> &stepRunId, const QString &tenantId,
+                          LogLevel level, const QString &message, const Json &data)
+{
+    ExecutionLog entry { newId(IdPrefix::Log), runId, stepRunId, tenantId, level, message, data, nowUtc() };
+    if (Status ok = db.appendLogs({ entry }); !ok)
+        qCWarning(lcEngine).noquote() << "execution log lost:" << message << "-" << ok.error().message;
+}
+
+Status Engine::Private::checkPayload(const TriggerInput &input) const
+{
+    const TriggerRegistration *registration = registry.trigger(input.type);
+    if (!registration || registration->payloadSchema.is_null())
+        return {};
+    return validateAgainstSchema(registration->payloadSchema, input.payload, QStringLiteral("payload"));
+}
+
+Result<EmitResult> Engine::Private::emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool)
+{
+    for (const auto &[field, value] : { std::pair { "tenantId", &input.tenantId }, std::pair { "source", &input.source },
+                                        std::pair { "type", &input.type } }) {
+        if (value->trimmed().isEmpty())
+            return makeError(ErrorCode::Invalid, QStringLiteral("%1: is required").arg(QLatin1String(field)));
+    }
+    if (!input.payload.is_null() && !input.payload.is_object())
+        return makeError(ErrorCode::Invalid, QStringLiteral("payload: expected an object"));
+    if (Status ok = checkPayload(input); !ok)
+        return ok.error();
+
+    TriggerEnvelope envelope;
+    static_cast<TriggerInput &>(envelope) = input;
+    if (envelope.payload.is_null())
+        envelope.payload = Json::object();
+    envelope.createdAt = nowUtc();
+    envelope.id = newId(IdPrefix::Trigger, envelope.createdAt);
+    envelope.dedupKey = dedupKey;
+
+    EmitResult result;
+    // The signal and its runs commit together: a crash never leaves a signal that
+    // matched nothing because its runs were lost.
+    const Status committed = db.transaction([&]() -> Status {
+        Result<SignalInsert> inserted = db.insertSignal(envelope);
+        if (!inserted)
+            return inserted.error();
+        result.trigger = inserted->envelope;
+        result.deduplicated = !inserted->inserted;
+        if (result.deduplicated)
+            return {};
+        Result<std::vector<QString>> runs = startRuns(result.trigger, false, false);
+        if (!runs)
+            return runs.error();
+        result.runIds = std::move(runs).value();
+        return {};
+    });
+    if (!committed)
+        return committed.error();
+    if (!result.deduplicated) {
+        triggerCache.insert(result.trigger.id, result.trigger);
+        Q_EMIT q->signalEmitted(result.trigger);
+        for (const QString &runId : result.runIds)
+            publishRun(runId);
+        schedulePump();
+        armWakeTimer();
+    }
+    return result;
+}
+
+Result<std::vector<QString>> Engine::Private::startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun)
+{
+    Result<std::vector<WorkflowDefinition>> definitions = db.enabledDefinitionsFor(trigger.tenantId, trigger.type);
+    if (!definitions)
+        return definitions.error();
+    std::vector<QString> runIds;
+    const QDateTime now = nowUtc();
+    for (WorkflowDefinition &definition : definitions.value()) {
+        if (definition.environmentFilter && definition.environmentFilter != trigger.environment)
+            continue;
+        if (definition.resourceTypeFilter && definition.resourceTypeFilter != trigger.resourceType)
+            continue;
+        if (definition.steps.empty())
+            continue;
+        WorkflowRun run;
+        run.id = newId(IdPrefix::Run, now);
+        run.definitionId = definition.id;
+        run.tenantId = trigger.tenantId;
+        run.triggerId = trigger.id;
+        run.isReplay = isReplay;
+        run.isDryRun = isDryRun;
+        run.createdAt = now;
+        run.updatedAt = now;
+        run.definitionSnapshot = std::move(definition);
+        const WorkflowStepRun first = newStepRow(run, run.definitionSnapshot.steps.front(), 0, std::nullopt, std::nullopt, now);
+        if (Status created = db.createRun(run, { first }); !created)
+            return created.error();
+        if (first.status == StepStatus::Scheduled) {
+            // A run that opens with a delay is running and waiting from the start.
+            if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Running); !moved)
+                return moved.error();
+            if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Waiting); !moved)
+                return moved.error();
+        }
+        runIds.push_back(run.id);
+    }
+    return runIds;
+}
+
+Result<TriggerEnvelope> Engine::Private::cachedTrigger(const QString &id)
+{
+    if (const auto it = triggerCache.constFind(id); it != triggerCache.cend())
+        return *it;
+    Result<TriggerEnvelope> trigger = db.getSignal(id);
+    if (trigger) {
+        if (triggerCache.size() > 10000)
+            triggerCache.clear();
+        triggerCache.insert(id, trigger.value());
+    }
+    return trigger;
+}
+
+Status Engine::Private::seedDefaultWorkflows()
+{
+    const auto counts = db.tableCounts();
+    if (!counts)
+        return counts.error();
+    for (const auto &[table, count] : counts.value()) {
+        if (table == db.tablePrefix() + QStringLiteral("workflow_definitions") && count > 0)
+            return {}; // not a fresh database: the operator's choices stand, deletions included
+    }
+    const QDateTime now = nowUtc();
+    auto make = [&](const char *id, const char *name, const char *description, const char *triggerType,
+                    std::vector<WorkflowStep> steps) {
+        WorkflowDefinition definition;
+        definition.id = QString::fromLatin1(id);
+        definition.tenantId = QStringLiteral("default");
+        definition.name = QString::fromLatin1(name);
+        definition.description = QString::fromLatin1(description);
+        definition.triggerType = QString::fromLatin1(triggerType);
+        definition.resourceTypeFilter = QStringLiteral("agent");
+        definition.steps = std::move(steps);
+        definition.createdAt = definition.updatedAt = now;
+        return definition;
+    };
+    auto step = [](const char *name, Json config) {
+        WorkflowStep s;
+        s.name = QString::fromLatin1(name);
+        s.config = std::move(config);
+        return s;
+    };
+    const WorkflowDefinition missed = make(
+        "wfd_default_missed_heartbeat", "Incident on missed heartbeat",
+        "Opens an incident when an agent misses its heartbeat, and notifies the operator.", "heartbeat.missed",
+        { step("create_incident", Json { { "title", "{{trigger.resourceId}} missed its heartbeat" }, { "severity", "high" } }),
+          step("notify", Json { { "title", "{{trigger.resourceId}} is down" },
+                                { "body", "No heartbeat since {{trigger.payload.lastSeenAt}}" },
+                                { "severity", "error" } }) });
+    const WorkflowDefinition recovered = make(
+        "wfd_default_recovered", "Resolve on recovery",
+        "Resolves the agent's open incidents when its heartbeat comes back, and notifies the operator.",
+        "heartbeat.recovered",
+        { step("resolve_incident", Json::object()),
+          step("notify", Json { { "title", "{{trigger.resourceId}} recovered" },
+                                { "body", "Down for {{trigger.payload.downForMs}} ms" },
+                                { "severity", "info" } }) });
+    for (const WorkflowDefinition &definition : { missed, recovered }) {
+        const Status created = db.createDefinition(definition);
+        // Two processes starting on a fresh shared database race here; the ids are fixed,
+        // so the loser's insert fails on the primary key and changes nothing.
+        if (!created)
+            qCInfo(lcEngine).noquote() << "default workflow" << definition.id << "not seeded:" << created.error().message;
+    }
+    return {};
+}
+
+void Engine::Private::finishStop()
+{
+    if (!running)
+        return;
+    running = false;
+    stopping = false;
+    stopTimer.stop();
+    qCInfo(lcEngine) << "engine stopped";
+    Q_EMIT q->stopped();
+}
+
+// ---- Engine ----------------------------------------------------------------------------
+
+Engine::Engine(Store &store, EngineOptions options, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>(this, store, std::move(options)))
+{
+    if (d->options.builtins)
+        registerBuiltins(d->registry);
+}
+
+Engine::~Engine()
+{
+    // Handlers still running hold tokens; cancel them so they stop touching us.
+    for (auto &entry : d->inflight)
+        entry.cancel.cancel(QStringLiteral("engine destroyed"));
+}
+
+Registry &Engine::registry() { return d->registry; }
+const EngineOptions &Engine::options() const { return d->options; }
+QString Engine::ownerId() const { return d->options.ownerId; }
+bool Engine::isRunning() const { return d->running; }
+int Engine::runningHandlers() const { return int(d->inflight.size()); }
+
+Status Engine::start()
+{
+    if (d->running)
+        return {};
+    if (d->options.seedDefaults) {
+        if (Status seeded = d->seedDefaultWorkflows(); !seeded)
+            return seeded;
+    }
+    d->running = true;
+    d->stopping = false;
+    d->pollTimer.start(int(d->options.pollInterval.count()));
+    d->leaseTimer.start(int(std::max<qint64>(100, d->options.lease.count() / 3)));
+    d->restoreCron();
+    d->schedulePump();
+    qCInfo(lcEngine).noquote() << "engine started as" << d->options.ownerId << "with concurrency" << d->options.concurrency;
+    return {};
+}
+
+void Engine::stop()
+{
+    if (!d->running || d->stopping)
+        return;
+    d->stopping = true;
+    d->wakeTimer.stop();
+    d->pollTimer.stop();
+    d->cronTimer.stop();
+    if (d->inflight.isEmpty()) {
+        d->finishStop();
+        return;
+    }
+    d->stopTimer.start(int(d->options.shutdownGrace.count()));
+}
+
+Result<EmitResult> Engine::emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey)
+{
+    return d->emit(input, dedupKey);
+}
+
+Result<WorkflowRun> Engine::getRun(const QString &runId) { return d->db.getRun(runId); }
+
+Result<std::vector<WorkflowStepRun>> Engine::getRunSteps(const QString &runId)
+{
+    if (Result<WorkflowRun> run = d->db.getRun(runId); !run)
+        return run.error();
+    return d->db.getRunSteps(runId);
+}
+
+Result<std::vector<WorkflowRun>> Engine::getRunsByTrigger(const QString &triggerId)
+{
+    RunFilter filter;
+    filter.triggerId = triggerId;
+    std::vector<WorkflowRun> runs;
+    PageRequest page { 1000, QString() };
+    do {
+        Result<Page<WorkflowRun>> chunk = d->db.listRuns(filter, page);
+        if (!chunk)
+            return chunk.error();
+        std::move(chunk->items.begin(), chunk->items.end(), std::back_inserter(runs));
+        page.cursor = chunk->nextCursor;
+    } while (!page.cursor.isEmpty());
+    return runs;
+}
+
+Result<TriggerEnvelope> Engine::getTrigger(const QString &triggerId) { return d->db.getSignal(triggerId); }
+
+Result<std::vector<ExecutionLog>> Engine::getRunLogs(const QString &runId)
+{
+    if (Result<WorkflowRun> run = d->db.getRun(runId); !run)
+        return run.error();
+    return d->db.getRunLogs(runId);
+}
+
+Result<std::vector<RunTimelineEntry>> Engine::getRunTimeline(const QString &runId)
+{
+    Result<WorkflowRun> run = d->db.getRun(runId);
+    if (!run)
+        return run.error();
+    Result<std::vector<WorkflowStepRun>> steps = d->db.getRunSteps(runId);
+    if (!steps)
+        return steps.error();
+    Result<std::vector<StepAttempt>> attempts = d->db.getRunAttempts(runId);
+    if (!attempts)
+        return attempts.error();
+    Result<std::vector<ExecutionLog>> logs = d->db.getRunLogs(runId);
+    if (!logs)
+        return logs.error();
+    return buildTimeline(run.value(), steps.value(), attempts.value(), logs.value());
+}
+
+Result<std::vector<WorkflowRun>> Engine::getFailedRuns(const std::optional<QString> &tenantId)
+{
+    RunFilter filter;
+    filter.status = RunStatus::Failed;
+    filter.tenantId = tenantId;
+    std::vector<WorkflowRun> runs;
+    PageRequest page { 1000, QString() };
+    do {
+        Result<Page<WorkflowRun>> chunk = d->db.listRuns(filter, page);
+        if (!chunk)
+            return chunk.error();
+        std::move(chunk->items.begin(), chunk->items.end(), std::back_inserter(runs));
+        page.cursor = chunk->nextCursor;
+    } while (!page.cursor.isEmpty());
+    return runs;
+}
+
+Status Engine::checkWorkflow(const WorkflowDefinition &definition) const
+{
+    if (Status ok = checkDefinition(definition); !ok)
+        return ok;
+    return d->registry.checkHandlers(definition);
+}
+
+Result<WorkflowDefinition> Engine::createWorkflow(WorkflowDefinition definition)
+{
+    if (Status ok = checkWorkflow(definition); !ok)
+        return ok.error();
+    const QDateTime now = nowUtc();
+    definition.id = newId(IdPrefix::Definition, now);
+    definition.version = 1;
+    definition.createdAt = definition.updatedAt = now;
+    if (Status created = d->db.createDefinition(definition); !created)
+        return created.error();
+    d->rescheduleCron(definition.id);
+    Q_EMIT workflowChanged(definition.id);
+    return definition;
+}
+
+Result<WorkflowDefinition> Engine::updateWorkflow(WorkflowDefinition definition, std::optional<int> expectedVersion)
+{
+    if (Status ok = checkWorkflow(definition); !ok)
+        return ok.error();
+    Result<WorkflowDefinition> updated = d->db.updateDefinition(definition, expectedVersion);
+    if (!updated)
+        return updated.error();
+    d->rescheduleCron(updated->id);
+    Q_EMIT workflowChanged(updated->id);
+    return updated;
+}
+
+Status Engine::deleteWorkflow(const QString &definitionId)
+{
+    if (Status ok = d->db.deleteDefinition(definitionId); !ok)
+        return ok;
+    d->rescheduleCron(definitionId);
+    Q_EMIT workflowChanged(definitionId);
+    return {};
+}
+
+Status Engine::enableWorkflow(const QString &definitionId)
+{
+    if (Status ok = d->db.setDefinitionEnabled(definitionId, true); !ok)
+        return ok;
+    d->rescheduleCron(definitionId);
+    Q_EMIT workflowChanged(definitionId);
+    return {};
+}
+
+Status Engine::disableWorkflow(const QString &definitionId)
+{
+    if (Status ok = d->db.setDefinitionEnabled(definitionId, false); !ok)
+        return ok;
+    d->rescheduleCron(definitionId);
+    Q_EMIT workflowChanged(definitionId);
+    return {};
+}
+
+Result<WorkflowDefinition> Engine::getWorkflow(const QString &definitionId) { return d->db.getDefinition(definitionId); }
+
+} // namespace vigil

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Engine internals shared by its implementation files (engine.cpp: API and matching;
+// executor.cpp: claiming and running steps; runcontrol.cpp: cancel, retry, replay;
+// cronscheduler.cpp: cron). Not a public header.
+
+#include "store/store.h"
+#include "workflow/engine.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QTimer>
+
+namespace vigil {
+
+// A step this process is running: its token, and whether its outcome was already decided
+// (a timeout decides before the handler returns; the handler's late result is dropped).
+struct InFlight
+{
+    QString runId;
+    int attempt = 0;
+    CancellationToken cancel;
+    QPointer<QTimer> timeout;
+    bool decided = false;
+};
+
+// Where a step row sits in its run's definition.
+struct StepPlace
+{
+    const WorkflowStep *step = nullptr;
+    const std::vector<WorkflowStep> *sequence = nullptr; // the steps at its level
+};
+
+// The outcome of one attempt.
+struct AttemptOutcome
+{
+    enum class Kind { Completed, Failed, TimedOut, Canceled, Skipped };
+    Kind kind = Kind::Completed;
+    Json result;        // stored on the step run
+    Json contextData;   // action data for run.context[stepName]; null = none
+    QString error;      // Failed / TimedOut / Canceled / Skipped reason
+    bool conditionFalse = false;
+    bool release = false; // Canceled at shutdown: hand the step back at once
+};
+
+// What decide() needs to finish an attempt once its handler answers.
+struct PendingStep
+{
+    WorkflowStepRun step;
+    WorkflowRun run;
+};
+
+class Engine::Private final : public HandlerServices
+{
+public:
+    Private(Engine *q, Store &store, EngineOptions options);
+
+    Engine *q;
+    Store &db;
+    EngineOptions options;
+    Registry registry;
+    bool running = false;
+    bool stopping = false;
+    QHash<QString, InFlight> inflight; // by step run id
+    QHash<QString, PendingStep> m_pending; // by step run id, alongside inflight
+    QTimer wakeTimer;   // the one timer for the earliest due row
+    QTimer pollTimer;   // work made due by other processes, expired leases
+    QTimer leaseTimer;  // renews the leases of running handlers
+    QTimer stopTimer;   // shutdown grace
+    bool pumpQueued = false;
+    QTimer cronTimer;
+    QHash<QString, QDateTime> cronNext; // definition id -> next firing (UTC)
+
+    // HandlerServices
+    Result<TriggerEnvelope> emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey) override;
+    Store &store() override { return db; }
+    QStringList commandAllowlist() const override { return options.commandAllowlist; }
+    void notify(const QString &title, const QString &body, const QString &severity) override;
+
+    // engine.cpp
+    Result<EmitResult> emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool fromCron = false);
+    Result<std::vector<QString>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
+    Status checkPayload(const TriggerInput &input) const;
+    void log(const QString &runId, const std::optional<QString> &stepRunId, const QString &tenantId, LogLevel level,
+             const QString &message, const Json &data = Json());
+    Status seedDefaultWorkflows();
+
+    // executor.cpp
+    void schedulePump();
+    void pump();
+    void armWakeTimer();
+    void dispatch(WorkflowStepRun step);
+    void runHandler(WorkflowStepRun step, WorkflowRun run, StepPlace place, TriggerEnvelope trigger);
+    void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
+    void finishAttempt(const WorkflowStepRun &step, const WorkflowRun &run, const StepPlace &place,
+                       const AttemptOutcome &outcome);
+    Status advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place, int skipCount,
+                   bool endSequence, std::vector<WorkflowStepRun> &inserted, bool &sequenceEnded);
+    void settleParallel(const QString &runId, const QString &parentStepRunId);
+    void failUpwards(const WorkflowRun &run, const WorkflowStepRun &failedStep, const QString &error);
+    void renewLeases();
+    void finishStop();
+    Result<StepPlace> locate(const WorkflowRun &run, const WorkflowStepRun &step,
+                             const std::vector<WorkflowStepRun> *allSteps);
+    WorkflowStepRun newStepRow(const WorkflowRun &run, const WorkflowStep &step, int index,
+                               const std::optional<QString> &parent, std::optional<int> branch,
+                               const QDateTime &now) const;
+    void completeRun(const QString &runId, RunStatus status, const QString &why);
+    void cancelLocal(const std::vector<QString> &stepRunIds, const QString &reason);
+    void publishRun(const QString &runId);
+    void publishStep(const WorkflowStepRun &step);
+    void fireStepHook(const WorkflowRun &run, const WorkflowStepRun &step);
+
+    // cronscheduler.cpp
+    void restoreCron();
+    void rescheduleCron(const QString &definitionId);
+    void armCronTimer();
+    void fireDueCron();
+
+    Result<TriggerEnvelope> cachedTrigger(const QString &id);
+    QHash<QString, TriggerEnvelope> triggerCache; // signals are immutable
+};
+
+// Backoff before attempt `attempt + 1`: backoffMs doubling each attempt, capped at 5 min,
+// +-20 % jitter.
+qint64 retryDelayMs(const RetryPolicy &policy, int attempt);
+
+// The timeline of a run from its rows (timeline.cpp).
+std::vector<RunTimelineEntry> buildTimeline(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps,
+                                            const std::vector<StepAttempt> &attempts,
+                                            const std::vector<ExecutionLog> &logs);
+
+} // namespace vigil
