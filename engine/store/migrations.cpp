@@ -194,6 +194,27 @@ const char *const kHeartbeatTables[] = {
     "CREATE INDEX {p}inc_tenant ON {p}incidents (tenant_id, id)",
 };
 
+// Version 3: what the engine needs beyond Pulse's columns: a record per attempt of a step
+// (the timeline draws one bar per attempt), and the attempt at which retryRun last reset a
+// step, so its retry policy counts afresh without reusing attempt numbers (fencing).
+const char *const kEngineTables[] = {
+    "ALTER TABLE {p}workflow_step_runs ADD COLUMN attempt_floor INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX {p}stp_parent ON {p}workflow_step_runs (parent_step_run_id) WHERE parent_step_run_id IS NOT NULL",
+    R"(CREATE TABLE {p}step_attempts (
+    step_run_id TEXT NOT NULL REFERENCES {p}workflow_step_runs (id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    scheduled_for {time},
+    started_at {time},
+    ended_at {time},
+    status TEXT NOT NULL,
+    error TEXT,
+    PRIMARY KEY (step_run_id, attempt)
+))",
+    "CREATE INDEX {p}att_run ON {p}step_attempts (run_id)",
+};
+
 template<std::size_t N>
 Migration makeMigration(int version, const char *description, const char *const (&ddl)[N], Backend backend,
                         const QString &prefix)
@@ -213,6 +234,7 @@ std::vector<Migration> migrations(Backend backend, const QString &prefix)
     std::vector<Migration> out;
     out.push_back(makeMigration(1, "workflow tables (Pulse schema)", kPulseTables, backend, prefix));
     out.push_back(makeMigration(2, "agents, heartbeats, incidents", kHeartbeatTables, backend, prefix));
+    out.push_back(makeMigration(3, "step attempts, attempt floor", kEngineTables, backend, prefix));
     return out;
 }
 
@@ -232,6 +254,7 @@ QStringList tableNames()
              QStringLiteral("workflow_runs"), QStringLiteral("workflow_step_runs"),
              QStringLiteral("execution_logs"), QStringLiteral("agents"),
              QStringLiteral("heartbeats"), QStringLiteral("incidents"),
+             QStringLiteral("step_attempts"),
              QStringLiteral("schema_version") };
 }
 

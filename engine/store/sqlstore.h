@@ -116,6 +116,17 @@ public:
     Result<int> skipPendingSteps(const QString &runId, const QString &reason) override;
     Status rescheduleStep(const QString &stepRunId, const QDateTime &at) override;
 
+    Status parkStep(const QString &stepRunId, const QString &owner, int attempt) override;
+    Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at, const Json &result,
+                                  const std::optional<QString> &errorMessage) override;
+    Status reopenParkedStep(const QString &stepRunId) override;
+    Result<std::vector<QString>> skipSteps(const std::vector<QString> &stepRunIds, const QString &reason,
+                                           const QDateTime &at) override;
+    Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) override;
+    Status recordAttemptStarts(const std::vector<StepAttempt> &attempts) override;
+    Status recordAttemptEnd(const StepAttempt &attempt) override;
+    Result<std::vector<StepAttempt>> getRunAttempts(const QString &runId) override;
+
     Status appendLogs(const std::vector<ExecutionLog> &logs) override;
     Result<std::vector<ExecutionLog>> getRunLogs(const QString &runId) override;
 
@@ -242,6 +253,9 @@ private:
     Result<Agent> readAgent(const SqlRows &row) const;
     Result<Heartbeat> readHeartbeat(const SqlRows &row) const;
     Result<Incident> readIncident(const SqlRows &row) const;
+    Result<StepAttempt> readAttempt(const SqlRows &row) const;
+    // NotFound when the step does not exist, else Conflict with `conflict`.
+    Error stepConflict(const QString &stepRunId, const QString &conflict, const char *what);
 
     Binds definitionBinds(const WorkflowDefinition &definition) const;
     Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);

@@ -19,7 +19,7 @@ const char *const kStepColumnNames[] = { "id",           "run_id",        "tenan
                                          "step_type",    "step_name",     "status",       "scheduled_for",
                                          "started_at",   "completed_at",  "result",       "error_message",
                                          "branch_index", "parent_step_run_id", "created_at", "attempt",
-                                         "lease_owner",  "lease_expires_at" };
+                                         "lease_owner",  "lease_expires_at", "attempt_floor" };
 const QLatin1String kLogColumns("id, run_id, step_run_id, tenant_id, level, message, data, created_at");
 
 QString quoted(const QString &text)
@@ -185,6 +185,7 @@ Result<WorkflowStepRun> SqlStore::readStep(const SqlRows &row) const
     step.attempt = int(row.integer(15));
     step.leaseOwner = row.optText(16);
     step.leaseExpiresAt = readTime(row.value(17));
+    step.attemptFloor = int(row.integer(18));
     return step;
 }
 
@@ -618,7 +619,8 @@ Status SqlStore::insertStep(const WorkflowStepRun &step)
                                   { ":created_at", bindTime(orNow(step.createdAt)) },
                                   { ":attempt", step.attempt },
                                   { ":lease_owner", bindText(step.leaseOwner) },
-                                  { ":lease_expires_at", bindTime(step.leaseExpiresAt) } },
+                                  { ":lease_expires_at", bindTime(step.leaseExpiresAt) },
+                                  { ":attempt_floor", step.attemptFloor } },
                                 "insert step run");
     if (!rows)
         return rows.error();
@@ -787,7 +789,7 @@ Status SqlStore::rescheduleStep(const QString &stepRunId, const QDateTime &at)
 {
     Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'scheduled', "
                                                "scheduled_for = :at, error_message = NULL, completed_at = NULL, "
-                                               "lease_owner = NULL, lease_expires_at = NULL "
+                                               "lease_owner = NULL, lease_expires_at = NULL, attempt_floor = attempt "
                                                "WHERE id = :id AND status IN ('failed', 'skipped')"),
                                 { { ":at", bindTime(orNow(at)) }, { ":id", stepRunId } }, "reschedule step");
     if (!rows)
