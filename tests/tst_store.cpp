@@ -369,8 +369,22 @@ void sameStep(const WorkflowStepRun &a, const WorkflowStepRun &e)
     QCOMPARE(show(a.parentStepRunId), show(e.parentStepRunId));
     QCOMPARE(show(a.createdAt), show(e.createdAt));
     QCOMPARE(a.attempt, e.attempt);
+    QCOMPARE(a.attemptFloor, e.attemptFloor);
     QCOMPARE(show(a.leaseOwner), show(e.leaseOwner));
     QCOMPARE(show(a.leaseExpiresAt), show(e.leaseExpiresAt));
+}
+
+void sameAttempt(const StepAttempt &a, const StepAttempt &e)
+{
+    QCOMPARE(a.stepRunId, e.stepRunId);
+    QCOMPARE(a.runId, e.runId);
+    QCOMPARE(a.attempt, e.attempt);
+    QCOMPARE(a.owner, e.owner);
+    QCOMPARE(show(a.scheduledFor), show(e.scheduledFor));
+    QCOMPARE(show(a.startedAt), show(e.startedAt));
+    QCOMPARE(show(a.endedAt), show(e.endedAt));
+    QCOMPARE(toString(a.status), toString(e.status));
+    QCOMPARE(show(a.error), show(e.error));
 }
 
 void sameLog(const ExecutionLog &a, const ExecutionLog &e)
@@ -981,6 +995,7 @@ private Q_SLOTS:
         parent.stepType = StepType::Parallel;
         parent.startedAt = nowUtc().addSecs(-19);
         parent.attempt = 2;
+        parent.attemptFloor = 1;
         parent.leaseOwner = S("worker-7");
         parent.leaseExpiresAt = nowUtc().addSecs(600);
         WorkflowStepRun child = makeStep(full, 3, StepStatus::Failed, nowUtc().addSecs(-18));
@@ -2574,6 +2589,7 @@ private Q_SLOTS:
         failed.errorMessage = S("boom");
         failed.attempt = 3;
         WorkflowStepRun skipped = makeStep(run, 1, StepStatus::Skipped);
+        skipped.attempt = 1;
         skipped.errorMessage = S("skipped by cancel");
         const WorkflowStepRun pending = makeStep(run, 2, StepStatus::Pending, t.addSecs(600));
         const WorkflowStepRun completed = makeStep(run, 3, StepStatus::Completed);
@@ -2589,6 +2605,7 @@ private Q_SLOTS:
             QCOMPARE(show(stored->scheduledFor), show(t.addSecs(30)));
             QCOMPARE(show(stored->errorMessage), show(std::optional<QString>()));
             QCOMPARE(stored->attempt, step.attempt);
+            QCOMPARE(stored->attemptFloor, step.attempt); // the retry policy counts afresh
         }
         for (const auto &step : { pending, completed, scheduled, running }) {
             VERIFY_ERROR(store().rescheduleStep(step.id, t.addSecs(30)), ErrorCode::Conflict);
@@ -2701,6 +2718,424 @@ private Q_SLOTS:
             QCOMPARE(step.attempt, 1);
             QCOMPARE(show(step.leaseOwner), show(std::optional<QString>(ownerOf.value(step.id))));
         }
+    }
+
+    // ---- beyond Pulse: parked steps, skipSteps, context merges, attempts ---------------
+
+    void parkStepHoldsWithoutLease()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        WorkflowStepRun parallel = makeStep(run, 0);
+        parallel.stepType = StepType::Parallel;
+        VERIFY_OK(store().createRun(run, { parallel }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 1s, 1);
+        VERIFY_OK(claimed);
+        QCOMPARE(idsOf(claimed.value()), QStringList { parallel.id });
+
+        // Fenced like finishStep.
+        VERIFY_ERROR(store().parkStep(parallel.id, S("w2"), 1), ErrorCode::Conflict);
+        VERIFY_ERROR(store().parkStep(parallel.id, S("w1"), 2), ErrorCode::Conflict);
+        VERIFY_OK(store().parkStep(parallel.id, S("w1"), 1));
+        const auto parked = store().getStepRun(parallel.id);
+        VERIFY_OK(parked);
+        QCOMPARE(toString(parked->status), toString(StepStatus::Running));
+        QCOMPARE(show(parked->leaseExpiresAt), show(QDateTime()));
+        QCOMPARE(parked->attempt, 1);
+
+        // Nobody reclaims it, however late it gets, and the scheduler's timer ignores it.
+        const auto reclaimed = store().reclaimExpiredLeases(t.addDays(1));
+        VERIFY_OK(reclaimed);
+        QCOMPARE(reclaimed.value(), 0);
+        const auto none = store().claimDueSteps(S("w2"), t.addDays(1), 60s, 10);
+        VERIFY_OK(none);
+        QVERIFY(none->empty());
+        const auto next = store().nextDueAt();
+        VERIFY_OK(next);
+        QCOMPARE(show(next.value()), show(std::optional<QDateTime>()));
+        const auto after = store().getStepRun(parallel.id);
+        VERIFY_OK(after);
+        CALL(sameStep(after.value(), parked.value()));
+
+        // Parking twice, or a step that is not running under the owner, is refused.
+        VERIFY_ERROR(store().parkStep(parallel.id, S("w1"), 1), ErrorCode::Conflict);
+        const WorkflowStepRun pending = makeStep(run, 1, StepStatus::Pending, t.addDays(2));
+        VERIFY_OK(store().insertStepRuns({ pending }));
+        VERIFY_ERROR(store().parkStep(pending.id, S("w1"), 0), ErrorCode::Conflict);
+        const Status unknown = store().parkStep(S("stp_unknown"), S("w1"), 1);
+        QVERIFY(!unknown.ok());
+        QVERIFY2(unknown.error().code == ErrorCode::NotFound || unknown.error().code == ErrorCode::Conflict,
+                 failText(unknown).constData());
+    }
+
+    void finishParkedStep()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun parallel = makeStep(run, 0);
+        const WorkflowStepRun leased = makeStep(run, 1);
+        VERIFY_OK(store().createRun(run, { parallel, leased }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 2);
+        VERIFY_OK(claimed);
+        QCOMPARE(claimed->size(), size_t(2));
+        VERIFY_OK(store().parkStep(parallel.id, S("w1"), 1));
+
+        // A running step with a lease is not parked: nothing happens to it.
+        auto settled = store().finishParkedStep(leased.id, StepStatus::Completed, t.addSecs(1), Json(), std::nullopt);
+        VERIFY_OK(settled);
+        QVERIFY(!settled.value());
+        const auto stillLeased = store().getStepRun(leased.id);
+        VERIFY_OK(stillLeased);
+        QCOMPARE(toString(stillLeased->status), toString(StepStatus::Running));
+        QCOMPARE(show(stillLeased->leaseOwner), show(std::optional<QString>(S("w1"))));
+
+        settled = store().finishParkedStep(parallel.id, StepStatus::Completed, t.addSecs(2), objectWith("branches", 2),
+                                           std::nullopt);
+        VERIFY_OK(settled);
+        QVERIFY(settled.value());
+        const auto done = store().getStepRun(parallel.id);
+        VERIFY_OK(done);
+        QCOMPARE(toString(done->status), toString(StepStatus::Completed));
+        QCOMPARE(show(done->completedAt), show(t.addSecs(2)));
+        QCOMPARE(show(done->result), show(objectWith("branches", 2)));
+
+        // Settled once: a second settler is told so, and changes nothing.
+        settled = store().finishParkedStep(parallel.id, StepStatus::Failed, t.addSecs(3), objectWith("late", true),
+                                           S("too late"));
+        VERIFY_OK(settled);
+        QVERIFY(!settled.value());
+        const auto unchanged = store().getStepRun(parallel.id);
+        VERIFY_OK(unchanged);
+        CALL(sameStep(unchanged.value(), done.value()));
+
+        const auto unknown = store().finishParkedStep(S("stp_unknown"), StepStatus::Completed, t, Json(), std::nullopt);
+        QVERIFY(!unknown.ok() ? unknown.error().code == ErrorCode::NotFound : !unknown.value());
+    }
+
+    // "Guarded in one statement, so concurrent settlers agree": one of many wins.
+    void finishParkedStepRace()
+    {
+        constexpr int kThreads = 4;
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun parallel = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { parallel }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 1);
+        VERIFY_OK(claimed);
+        VERIFY_OK(store().parkStep(parallel.id, S("w1"), 1));
+
+        std::latch start(kThreads);
+        std::mutex mutex;
+        QStringList errors;
+        QStringList winners;
+        std::vector<QThread *> threads;
+        for (int n = 0; n < kThreads; ++n) {
+            threads.push_back(QThread::create([&, n] {
+                StoreOptions options;
+                options.url = m_url;
+                options.tablePrefix = m_prefix;
+                auto opened = openStore(options);
+                start.arrive_and_wait();
+                if (!opened.ok()) {
+                    std::lock_guard lock(mutex);
+                    errors << errorText(opened.error());
+                    return;
+                }
+                const auto answer = opened.value()->finishParkedStep(
+                    parallel.id, n % 2 ? StepStatus::Failed : StepStatus::Completed, t.addSecs(n),
+                    objectWith("settler", n), n % 2 ? std::optional<QString>(S("settler %1").arg(n)) : std::nullopt);
+                std::lock_guard lock(mutex);
+                if (!answer.ok())
+                    errors << errorText(answer.error());
+                else if (answer.value())
+                    winners << QString::number(n);
+            }));
+            threads.back()->start();
+        }
+        for (QThread *thread : threads) {
+            thread->wait();
+            delete thread;
+        }
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(S("; "))));
+        QCOMPARE(winners.size(), 1);
+        const auto stored = store().getStepRun(parallel.id);
+        VERIFY_OK(stored);
+        QCOMPARE(show(stored->result), show(objectWith("settler", winners.front().toInt())));
+    }
+
+    void reopenParkedStep()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun parallel = makeStep(run, 0);
+        const WorkflowStepRun completed = makeStep(run, 1, StepStatus::Completed);
+        VERIFY_OK(store().createRun(run, { parallel, completed }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 1);
+        VERIFY_OK(claimed);
+        VERIFY_OK(store().parkStep(parallel.id, S("w1"), 1));
+        auto settled = store().finishParkedStep(parallel.id, StepStatus::Failed, t.addSecs(1), Json(), S("a branch failed"));
+        VERIFY_OK(settled);
+        QVERIFY(settled.value());
+        const auto failed = store().getStepRun(parallel.id);
+        VERIFY_OK(failed);
+        QCOMPARE(toString(failed->status), toString(StepStatus::Failed));
+        QCOMPARE(show(failed->errorMessage), show(std::optional<QString>(S("a branch failed"))));
+
+        VERIFY_OK(store().reopenParkedStep(parallel.id));
+        const auto reopened = store().getStepRun(parallel.id);
+        VERIFY_OK(reopened);
+        QCOMPARE(toString(reopened->status), toString(StepStatus::Running));
+        QCOMPARE(show(reopened->leaseExpiresAt), show(QDateTime()));
+        // Parked again: not claimable, and settled by the next finishParkedStep.
+        const auto none = store().claimDueSteps(S("w2"), t.addDays(1), 60s, 10);
+        VERIFY_OK(none);
+        QVERIFY(none->empty());
+        settled = store().finishParkedStep(parallel.id, StepStatus::Completed, t.addSecs(5), Json(), std::nullopt);
+        VERIFY_OK(settled);
+        QVERIFY(settled.value());
+        const auto done = store().getStepRun(parallel.id);
+        VERIFY_OK(done);
+        QCOMPARE(toString(done->status), toString(StepStatus::Completed));
+
+        // Only a failed step can be reopened.
+        QVERIFY(!store().reopenParkedStep(parallel.id).ok());
+        QVERIFY(!store().reopenParkedStep(completed.id).ok());
+        const auto untouched = store().getStepRun(completed.id);
+        VERIFY_OK(untouched);
+        CALL(sameStep(untouched.value(), completed));
+        VERIFY_ERROR(store().reopenParkedStep(S("stp_unknown")), ErrorCode::NotFound);
+    }
+
+    void skipSteps()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun running = makeStep(run, 0);
+        const WorkflowStepRun parked = makeStep(run, 1);
+        const WorkflowStepRun pending = makeStep(run, 2, StepStatus::Pending, t.addSecs(600));
+        const WorkflowStepRun scheduled = makeStep(run, 3, StepStatus::Scheduled, t.addSecs(600));
+        const WorkflowStepRun completed = makeStep(run, 4, StepStatus::Completed);
+        const WorkflowStepRun failed = makeStep(run, 5, StepStatus::Failed);
+        const WorkflowStepRun skipped = makeStep(run, 6, StepStatus::Skipped);
+        const WorkflowStepRun notListed = makeStep(run, 7, StepStatus::Pending, t.addSecs(600));
+        VERIFY_OK(store().createRun(run, { running, parked, pending, scheduled, completed, failed, skipped, notListed }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 2);
+        VERIFY_OK(claimed);
+        QCOMPARE(sorted(idsOf(claimed.value())), sorted({ running.id, parked.id }));
+        VERIFY_OK(store().parkStep(parked.id, S("w1"), 1));
+
+        const QDateTime at = t.addSecs(5);
+        const auto wasRunning = store().skipSteps({ running.id, parked.id, pending.id, scheduled.id, completed.id,
+                                                    failed.id, skipped.id, S("stp_unknown") },
+                                                  S("branch lost"), at);
+        VERIFY_OK(wasRunning);
+        QStringList runningIds;
+        for (const QString &id : wasRunning.value())
+            runningIds << id;
+        // Whether a parked step counts as "running" here is not spelled out; a leased one does.
+        QVERIFY2(runningIds.contains(running.id), qPrintable(runningIds.join(S(","))));
+        QVERIFY2(!runningIds.contains(pending.id) && !runningIds.contains(scheduled.id) && !runningIds.contains(completed.id)
+                     && !runningIds.contains(S("stp_unknown")),
+                 qPrintable(runningIds.join(S(","))));
+        for (const auto &id : { running.id, parked.id, pending.id, scheduled.id }) {
+            const auto stored = store().getStepRun(id);
+            VERIFY_OK(stored);
+            QCOMPARE(toString(stored->status), toString(StepStatus::Skipped));
+            QCOMPARE(show(stored->errorMessage), show(std::optional<QString>(S("branch lost"))));
+            QCOMPARE(show(stored->leaseOwner), show(std::optional<QString>()));
+            QCOMPARE(show(stored->leaseExpiresAt), show(QDateTime()));
+        }
+        for (const auto &kept : { completed, failed, skipped, notListed }) {
+            const auto stored = store().getStepRun(kept.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), kept));
+        }
+        // The former owner's late completion is fenced off.
+        StepFinish late { running.id, S("w1"), 1, StepStatus::Completed, at, objectWith("late", true), std::nullopt };
+        VERIFY_ERROR(store().finishStep(late), ErrorCode::Conflict);
+        const auto again = store().skipSteps({ running.id }, S("again"), at);
+        VERIFY_OK(again);
+        QVERIFY(again->empty());
+        const auto empty = store().skipSteps({}, S("nothing"), at);
+        VERIFY_OK(empty);
+        QVERIFY(empty->empty());
+    }
+
+    void mergeRunContext()
+    {
+        WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        run.context = objectWith("a", 1);
+        VERIFY_OK(store().createRun(run, {}));
+        auto merged = store().mergeRunContext(run.id, S("b"), objectWith("x", 2));
+        VERIFY_OK(merged);
+        Json expected = run.context;
+        expected["b"] = objectWith("x", 2);
+        QCOMPARE(show(merged.value()), show(expected));
+        merged = store().mergeRunContext(run.id, S("a"), Json("replaced"));
+        VERIFY_OK(merged);
+        expected["a"] = "replaced";
+        QCOMPARE(show(merged.value()), show(expected));
+        const QString odd = S("k'ey\\\"; --") + kUnicode;
+        merged = store().mergeRunContext(run.id, odd, Json(toStd(kUnicode)));
+        VERIFY_OK(merged);
+        expected[toStd(odd)] = toStd(kUnicode);
+        QCOMPARE(show(merged.value()), show(expected));
+        const auto stored = store().getRun(run.id);
+        VERIFY_OK(stored);
+        QCOMPARE(show(stored->context), show(expected));
+        QCOMPARE(toString(stored->status), toString(RunStatus::Running));
+        VERIFY_ERROR(store().mergeRunContext(S("run_unknown"), S("k"), Json(1)), ErrorCode::NotFound);
+    }
+
+    // Two branches writing their results at once must not lose either.
+    void mergeRunContextConcurrently()
+    {
+        constexpr int kThreads = 4;
+        constexpr int kKeys = 25;
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        VERIFY_OK(store().createRun(run, {}));
+        std::latch start(kThreads);
+        std::mutex mutex;
+        QStringList errors;
+        std::vector<QThread *> threads;
+        for (int n = 0; n < kThreads; ++n) {
+            threads.push_back(QThread::create([&, n] {
+                StoreOptions options;
+                options.url = m_url;
+                options.tablePrefix = m_prefix;
+                auto opened = openStore(options);
+                start.arrive_and_wait();
+                if (!opened.ok()) {
+                    std::lock_guard lock(mutex);
+                    errors << errorText(opened.error());
+                    return;
+                }
+                for (int k = 0; k < kKeys; ++k) {
+                    const auto merged = opened.value()->mergeRunContext(run.id, S("t%1_k%2").arg(n).arg(k), Json(k));
+                    if (!merged.ok()) {
+                        std::lock_guard lock(mutex);
+                        errors << errorText(merged.error());
+                    }
+                }
+            }));
+            threads.back()->start();
+        }
+        for (QThread *thread : threads) {
+            thread->wait();
+            delete thread;
+        }
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.mid(0, 5).join(S("; "))));
+        const auto stored = store().getRun(run.id);
+        VERIFY_OK(stored);
+        Json expected = run.context;
+        for (int n = 0; n < kThreads; ++n) {
+            for (int k = 0; k < kKeys; ++k)
+                expected[toStd(S("t%1_k%2").arg(n).arg(k))] = k;
+        }
+        QCOMPARE(show(stored->context), show(expected));
+    }
+
+    void attemptRecords()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun a = makeStep(run, 0, StepStatus::Scheduled, t.addSecs(-2));
+        const WorkflowStepRun b = makeStep(run, 1, StepStatus::Scheduled, t.addSecs(-1));
+        VERIFY_OK(store().createRun(run, { a, b }));
+        const WorkflowRun other = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun c = makeStep(other, 0);
+        VERIFY_OK(store().createRun(other, { c }));
+
+        auto start = [&](const WorkflowStepRun &step, int attempt, const QString &owner, const QDateTime &at) {
+            StepAttempt record;
+            record.stepRunId = step.id;
+            record.runId = step.runId;
+            record.attempt = attempt;
+            record.owner = owner;
+            record.scheduledFor = step.scheduledFor;
+            record.startedAt = at;
+            record.status = AttemptStatus::Running;
+            return record;
+        };
+        StepAttempt a1 = start(a, 1, S("w1"), t);
+        StepAttempt b1 = start(b, 1, S("w2"), t.addMSecs(10));
+        StepAttempt c1 = start(c, 1, S("w1"), t);
+        VERIFY_OK(store().recordAttemptStarts({ a1, b1 }));
+        VERIFY_OK(store().recordAttemptStarts({ c1 }));
+        VERIFY_OK(store().recordAttemptStarts({}));
+
+        auto attemptsOf = [&](const QString &runId) -> std::optional<std::vector<StepAttempt>> {
+            const auto got = store().getRunAttempts(runId);
+            if (!got.ok()) {
+                QTest::qFail(failText(got).constData(), __FILE__, __LINE__);
+                return std::nullopt;
+            }
+            std::vector<StepAttempt> sortedAttempts = got.value();
+            std::sort(sortedAttempts.begin(), sortedAttempts.end(), [](const StepAttempt &x, const StepAttempt &y) {
+                return std::pair(x.stepRunId, x.attempt) < std::pair(y.stepRunId, y.attempt);
+            });
+            return sortedAttempts;
+        };
+        auto got = attemptsOf(run.id);
+        QVERIFY(got);
+        QCOMPARE(got->size(), size_t(2));
+        CALL(sameAttempt(got->at(0), a1));
+        CALL(sameAttempt(got->at(1), b1));
+
+        // a's first attempt fails; its second starts and completes.
+        StepAttempt a1End = a1;
+        a1End.status = AttemptStatus::TimedOut;
+        a1End.endedAt = t.addSecs(30);
+        a1End.error = S("timed out after 30 s");
+        VERIFY_OK(store().recordAttemptEnd(a1End));
+        StepAttempt a2 = start(a, 2, S("w3"), t.addSecs(31));
+        VERIFY_OK(store().recordAttemptStarts({ a2 }));
+        StepAttempt a2End = a2;
+        a2End.status = AttemptStatus::Completed;
+        a2End.endedAt = t.addSecs(32);
+        VERIFY_OK(store().recordAttemptEnd(a2End));
+        // An attempt that already ended keeps its first ending.
+        StepAttempt lateEnd = a1;
+        lateEnd.status = AttemptStatus::Completed;
+        lateEnd.endedAt = t.addSecs(40);
+        (void)store().recordAttemptEnd(lateEnd);
+
+        got = attemptsOf(run.id);
+        QVERIFY(got);
+        QCOMPARE(got->size(), size_t(3));
+        CALL(sameAttempt(got->at(0), a1End));
+        CALL(sameAttempt(got->at(1), a2End));
+        CALL(sameAttempt(got->at(2), b1));
+        const auto others = attemptsOf(other.id);
+        QVERIFY(others);
+        QCOMPARE(others->size(), size_t(1));
+        CALL(sameAttempt(others->front(), c1));
+
+        const auto unknown = store().getRunAttempts(S("run_unknown"));
+        QVERIFY(!unknown.ok() ? unknown.error().code == ErrorCode::NotFound : unknown->empty());
+    }
+
+    void attemptStringsVerbatim()
+    {
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun step = makeStep(run, 0);
+        VERIFY_OK(store().createRun(run, { step }));
+        const QString odd = S("'\";--\\%_/* */' OR '1'='1); DROP TABLE x; --") + kUnicode;
+        StepAttempt record;
+        record.stepRunId = step.id;
+        record.runId = run.id;
+        record.attempt = 1;
+        record.owner = odd;
+        record.startedAt = nowUtc();
+        VERIFY_OK(store().recordAttemptStarts({ record }));
+        record.status = AttemptStatus::Failed;
+        record.endedAt = record.startedAt.addSecs(1);
+        record.error = largeText();
+        VERIFY_OK(store().recordAttemptEnd(record));
+        const auto got = store().getRunAttempts(run.id);
+        VERIFY_OK(got);
+        QCOMPARE(got->size(), size_t(1));
+        CALL(sameAttempt(got->front(), record));
     }
 
     // ---- execution logs ---------------------------------------------------------------
