@@ -876,7 +876,7 @@ void TestEngine::apiSurfaceRoundTrip()
     QCOMPARE(toString(timeline.back().type), S("run_completed"));
     for (size_t i = 1; i < timeline.size(); ++i)
         QVERIFY2(timeline[i - 1].timestamp <= timeline[i].timestamp, "timeline is not chronological");
-    for (const QString name : { S("wait_5m"), S("is_still_failing"), S("create_incident") }) {
+    for (const QString &name : { S("wait_5m"), S("is_still_failing"), S("create_incident") }) {
         for (const TimelineType type : { TimelineType::StepScheduled, TimelineType::StepStarted, TimelineType::StepCompleted }) {
             const bool found = std::any_of(timeline.begin(), timeline.end(), [&](const RunTimelineEntry &e) {
                 return e.type == type && e.stepName == name;
@@ -964,7 +964,7 @@ void TestEngine::failedRunsWithAndWithoutTenant()
     broken.fail = true;
     CALL(addAction(*engine, S("broken"), broken));
     CALL(addAction(*engine, S("fine")));
-    for (const QString tenant : { S("t1"), S("t2") }) {
+    for (const QString &tenant : { S("t1"), S("t2") }) {
         QVERIFY(!createWf(*engine, workflowJson(S("job.failed"), R"([{"type":"action","name":"broken"}])", tenant)).isEmpty());
         QVERIFY(!createWf(*engine, workflowJson(S("job.ok"), R"([{"type":"action","name":"fine"}])", tenant)).isEmpty());
     }
@@ -1711,7 +1711,7 @@ void TestEngine::conditionOnFalse()
     Behaviour gate;
     gate.conditionValue = value;
     CALL(addCondition(*engine, S("gate"), gate));
-    for (const QString name : { S("a"), S("b"), S("c") })
+    for (const QString &name : { S("a"), S("b"), S("c") })
         CALL(addAction(*engine, name));
     Json json = workflowJson(S("go"), R"([
         {"type":"condition","name":"gate"},
@@ -1802,7 +1802,7 @@ void TestEngine::parallelWaitsForAllBranches()
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
     QCOMPARE(stepSetOf(*engine, runId), S("a:completed after:completed b:completed c:completed fan:completed"));
     const qint64 afterStart = call(S("after")).startedMs;
-    for (const QString name : { S("a"), S("b"), S("c") })
+    for (const QString &name : { S("a"), S("b"), S("c") })
         QVERIFY2(call(name).endedMs <= afterStart, qPrintable(name + S(" ended after the next step started")));
     QVERIFY(call(S("b")).endedMs <= call(S("c")).startedMs);
     const auto fan = stepNamed(*engine, runId, S("fan"));
@@ -1821,7 +1821,7 @@ void TestEngine::parallelFailureCancelsSiblingsAndRetryResumes()
     slow.honourCancel = true;
     CALL(addAction(*engine, S("flaky"), flaky));
     CALL(addAction(*engine, S("slow"), slow));
-    for (const QString name : { S("after_slow"), S("after_later"), S("quick"), S("final") })
+    for (const QString &name : { S("after_slow"), S("after_later"), S("quick"), S("final") })
         CALL(addAction(*engine, name));
     QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([
         {"type":"parallel","name":"fan","branches":[
@@ -1840,7 +1840,7 @@ void TestEngine::parallelFailureCancelsSiblingsAndRetryResumes()
     QTRY_VERIFY_WITH_TIMEOUT(call(S("slow")).canceled, 2000);
     QVERIFY2(call(S("slow")).cancelReason.contains(S("branch 0 failed")), qPrintable(call(S("slow")).cancelReason));
     QCOMPARE(stepSetOf(*engine, runId), S("fan:failed flaky:failed later:skipped quick:completed slow:skipped"));
-    for (const QString name : { S("slow"), S("later") }) {
+    for (const QString &name : { S("slow"), S("later") }) {
         const auto sibling = stepNamed(*engine, runId, name);
         QVERIFY(sibling);
         QCOMPARE(sibling->errorMessage, std::optional<QString>(S("canceled: branch 0 failed")));
@@ -2136,7 +2136,7 @@ void TestEngine::dryRunReplaySkipsActionsAndDelays()
     QCOMPARE(calls(S("gate")), 1); // conditions are evaluated
     QCOMPARE(calls(S("safe")), 0);
     QCOMPARE(calls(S("unsafe")), 0);
-    for (const QString name : { S("pause"), S("safe"), S("unsafe") }) {
+    for (const QString &name : { S("pause"), S("safe"), S("unsafe") }) {
         const auto step = stepNamed(*engine, runId, name);
         QVERIFY(step);
         QCOMPARE(step->errorMessage, std::optional<QString>(S("dry run")));
@@ -2558,7 +2558,7 @@ void TestEngine::readmeTrialExpiration()
     VERIFY_OK(engine->start());
 
     QStringList runIds;
-    for (const QString tenant : { S("workspace_1"), S("workspace_2") }) {
+    for (const QString &tenant : { S("workspace_1"), S("workspace_2") }) {
         TriggerInput input;
         input.tenantId = tenant;
         input.source = S("billing");
