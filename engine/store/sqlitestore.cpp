@@ -1,2 +1,125 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sqlitestore.h"
+
+#include "core/isotime.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace vigil {
+
+SqliteStore::SqliteStore(DatabaseUrl url, const StoreOptions &options)
+    : SqlStore(Backend::Sqlite, std::move(url), options)
+{
+}
+
+QString SqliteStore::driverName() const
+{
+    return QStringLiteral("QSQLITE");
+}
+
+void SqliteStore::configureConnection(QSqlDatabase &db) const
+{
+    if (!url().inMemory) {
+        // A fresh install has no AppDataLocation yet; open() would fail on the missing directory.
+        QDir().mkpath(QFileInfo(url().path).absolutePath());
+    }
+    db.setDatabaseName(url().path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(qMax<qint64>(0, options().busyTimeout.count())));
+}
+
+Status SqliteStore::setUpSession()
+{
+    const QString synchronous = url().parameter(QStringLiteral("synchronous"), QStringLiteral("normal")).toUpper();
+    QStringList pragmas = {
+        QStringLiteral("PRAGMA busy_timeout = %1").arg(qMax<qint64>(0, options().busyTimeout.count())),
+        QStringLiteral("PRAGMA foreign_keys = ON"),
+    };
+    if (!url().inMemory)
+        pragmas.append(QStringLiteral("PRAGMA journal_mode = WAL"));
+    // Validated by parseDatabaseUrl: OFF, NORMAL, FULL or EXTRA.
+    pragmas.append(QStringLiteral("PRAGMA synchronous = ") + synchronous);
+    for (const QString &pragma : pragmas) {
+        if (Status done = execDirect(pragma, "set up SQLite connection"); !done)
+            return makeError(ErrorCode::Unavailable, done.error().message);
+    }
+    return {};
+}
+
+QVariant SqliteStore::bindTime(const QDateTime &time) const
+{
+    if (!time.isValid())
+        return QVariant();
+    return qlonglong(time.toMSecsSinceEpoch());
+}
+
+QDateTime SqliteStore::readTime(const QVariant &value) const
+{
+    if (value.isNull())
+        return QDateTime();
+    return fromMsecs(value.toLongLong());
+}
+
+QVariant SqliteStore::bindBool(bool value) const
+{
+    return int(value);
+}
+
+QString SqliteStore::beginStatement() const
+{
+    // Take the write lock up front: a deferred transaction that reads first and writes later
+    // fails with SQLITE_BUSY instead of waiting when another connection wrote in between.
+    return QStringLiteral("BEGIN IMMEDIATE");
+}
+
+Status SqliteStore::lockMigrations()
+{
+    return {}; // BEGIN IMMEDIATE already holds the database's one write lock
+}
+
+QString SqliteStore::tableExistsSql() const
+{
+    return QStringLiteral("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name COLLATE NOCASE");
+}
+
+QString SqliteStore::claimSql() const
+{
+    return QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'running', lease_owner = :owner, "
+                          "lease_expires_at = :expires, attempt = attempt + 1, started_at = :now "
+                          "WHERE id IN (SELECT id FROM {p}workflow_step_runs "
+                          "WHERE (status IN ('pending', 'scheduled') AND (scheduled_for IS NULL OR scheduled_for <= :now)) "
+                          "OR (status = 'running' AND lease_expires_at < :now) "
+                          "ORDER BY COALESCE(scheduled_for, created_at) LIMIT :limit) RETURNING ")
+        + stepColumns();
+}
+
+QString SqliteStore::tagConditionSql() const
+{
+    return QStringLiteral("EXISTS (SELECT 1 FROM json_each(tags) WHERE json_each.value = :tag)");
+}
+
+QString SqliteStore::insertionOrderSql() const
+{
+    return QStringLiteral("rowid");
+}
+
+ErrorCode SqliteStore::errorCodeFor(const QSqlError &error) const
+{
+    bool ok = false;
+    const int code = error.nativeErrorCode().toInt(&ok);
+    if (!ok)
+        return ErrorCode::Database;
+    switch (code & 0xff) { // the primary result code of an extended one
+    case 5:  // SQLITE_BUSY: the busy timeout ran out
+    case 6:  // SQLITE_LOCKED
+        return ErrorCode::Unavailable;
+    case 19: // SQLITE_CONSTRAINT
+        if (code == 2067 || code == 1555 || error.databaseText().contains(QLatin1String("UNIQUE")))
+            return ErrorCode::Conflict;
+        return ErrorCode::Invalid;
+    default:
+        return ErrorCode::Database;
+    }
+}
+
+} // namespace vigil

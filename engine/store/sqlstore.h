@@ -1,2 +1,365 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+
+// The Store over QtSql, shared by both backends: almost all of Vigil's SQL reads the same on
+// SQLite 3.40 and PostgreSQL 15 (ON CONFLICT, RETURNING, partial indexes), so it is written
+// once here. SqliteStore and PostgresStore supply only what differs: DDL types, how times,
+// booleans and JSON are bound and read, the claim query, transaction start, migration lock
+// and connection setup.
+//
+// Plumbing: one uniquely named QSqlDatabase per store; every statement is prepared once per
+// SQL text and cached (QPSQL pays a PREPARE round trip per prepare()); SQL text names tables
+// as {p}name and the validated prefix is substituted when the statement is first prepared.
+// A failed statement answers an Error carrying what was being done and the database's own
+// message; when the connection turns out to be gone it answers Unavailable, and the next
+// call reconnects (clearing the statement cache) before doing anything else.
+
+#include "store/databaseurl.h"
+#include "store/store.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+#include <QVariant>
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+
+namespace vigil {
+
+// A value bound to a named placeholder (":id").
+struct Bind
+{
+    const char *name;
+    QVariant value;
+};
+using Binds = std::vector<Bind>;
+
+// The result of one executed cached statement. Finishes the statement when it goes out of
+// scope, so that SQLite never keeps a read snapshot (or a write lock) open behind our back.
+class SqlRows
+{
+public:
+    explicit SqlRows(QSqlQuery *query) : m_query(query) { }
+    SqlRows(SqlRows &&other) noexcept : m_query(std::exchange(other.m_query, nullptr)) { }
+    SqlRows(const SqlRows &) = delete;
+    SqlRows &operator=(const SqlRows &) = delete;
+    SqlRows &operator=(SqlRows &&) = delete;
+    ~SqlRows();
+
+    bool next() { return m_query->next(); }
+    QVariant value(int column) const { return m_query->value(column); }
+    bool isNull(int column) const { return m_query->isNull(column); }
+    QString text(int column) const { return m_query->value(column).toString(); }
+    std::optional<QString> optText(int column) const;
+    qint64 integer(int column) const { return m_query->value(column).toLongLong(); }
+    std::optional<qint64> optInteger(int column) const;
+    bool boolean(int column) const { return m_query->value(column).toBool(); }
+    int numRowsAffected() const { return m_query->numRowsAffected(); }
+    // Set when fetching a row failed (next() answered false because of it).
+    QSqlError lastError() const { return m_query->lastError(); }
+
+private:
+    QSqlQuery *m_query;
+};
+
+class SqlStore : public Store
+{
+public:
+    ~SqlStore() override;
+
+    // Opens the connection and sets the session up; openStore() calls it once.
+    Status open();
+
+    Backend backend() const final { return m_backend; }
+    QString describe() const final { return m_url.describe(); }
+    QString tablePrefix() const final { return m_prefix; }
+
+    Status migrate() override;
+    Result<int> schemaVersion() override;
+    Result<std::vector<std::pair<QString, qint64>>> tableCounts() override;
+    Status transaction(const std::function<Status()> &body) override;
+
+    Result<SignalInsert> insertSignal(const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow) override;
+    Result<TriggerEnvelope> getSignal(const QString &id) override;
+    Result<Page<TriggerEnvelope>> listSignals(const SignalFilter &filter, const PageRequest &page) override;
+
+    Status createDefinition(const WorkflowDefinition &definition) override;
+    Result<WorkflowDefinition> updateDefinition(const WorkflowDefinition &definition,
+                                                std::optional<int> expectedVersion) override;
+    Result<WorkflowDefinition> getDefinition(const QString &id) override;
+    Result<Page<WorkflowDefinition>> listDefinitions(const DefinitionFilter &filter, const PageRequest &page) override;
+    Result<std::vector<WorkflowDefinition>> enabledDefinitionsFor(const QString &tenantId,
+                                                                  const QString &triggerType) override;
+    Result<std::vector<WorkflowDefinition>> cronDefinitions() override;
+    Status setDefinitionEnabled(const QString &id, bool enabled) override;
+    Status deleteDefinition(const QString &id) override;
+
+    Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) override;
+    Result<WorkflowRun> getRun(const QString &id) override;
+    Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) override;
+    Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch) override;
+    Status updateRunProgress(const QString &id, const RunPatch &patch) override;
+
+    Status insertStepRuns(const std::vector<WorkflowStepRun> &steps) override;
+    Result<WorkflowStepRun> getStepRun(const QString &id) override;
+    Result<std::vector<WorkflowStepRun>> getRunSteps(const QString &runId) override;
+    Result<std::vector<WorkflowStepRun>> claimDueSteps(const QString &owner, const QDateTime &now,
+                                                       std::chrono::milliseconds lease, int limit) override;
+    Result<bool> renewLease(const QString &stepRunId, const QString &owner, int attempt,
+                            const QDateTime &expiresAt) override;
+    Status finishStep(const StepFinish &finish) override;
+    Result<int> reclaimExpiredLeases(const QDateTime &now) override;
+    Result<std::optional<QDateTime>> nextDueAt() override;
+    Result<int> skipPendingSteps(const QString &runId, const QString &reason) override;
+    Status rescheduleStep(const QString &stepRunId, const QDateTime &at) override;
+
+    Status parkStep(const QString &stepRunId, const QString &owner, int attempt) override;
+    Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at, const Json &result,
+                                  const std::optional<QString> &errorMessage) override;
+    Status reopenParkedStep(const QString &stepRunId) override;
+    Result<std::vector<QString>> skipSteps(const std::vector<QString> &stepRunIds, const QString &reason,
+                                           const QDateTime &at) override;
+    Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) override;
+    Status recordAttemptStarts(const std::vector<StepAttempt> &attempts) override;
+    Status recordAttemptEnd(const StepAttempt &attempt) override;
+    Result<std::vector<StepAttempt>> getRunAttempts(const QString &runId) override;
+
+    Status appendLogs(const std::vector<ExecutionLog> &logs) override;
+    Result<std::vector<ExecutionLog>> getRunLogs(const QString &runId) override;
+
+    Result<Agent> upsertAgent(const Agent &agent) override;
+    Result<Agent> getAgent(const QString &id) override;
+    Result<Page<Agent>> listAgents(const AgentFilter &filter, const PageRequest &page) override;
+    Result<std::vector<Agent>> allAgents() override;
+    Status updateAgentStates(const std::vector<AgentStateUpdate> &updates) override;
+    Status deleteAgent(const QString &id) override;
+
+    Status insertHeartbeats(const std::vector<Heartbeat> &heartbeats) override;
+    Result<Page<Heartbeat>> listHeartbeats(const QString &agentId, const PageRequest &page) override;
+    Result<qint64> deleteHeartbeatsBefore(const QDateTime &cutoff) override;
+
+    Result<IncidentOpen> openIncident(const Incident &incident) override;
+    Result<std::vector<Incident>> resolveIncidents(const QString &resourceId, const std::optional<QString> &definitionId,
+                                                   const QDateTime &at,
+                                                   const std::optional<QString> &resolvedByRunId) override;
+    Result<Incident> getIncident(const QString &id) override;
+    Result<Page<Incident>> listIncidents(const IncidentFilter &filter, const PageRequest &page) override;
+
+protected:
+    SqlStore(Backend backend, DatabaseUrl url, const StoreOptions &options);
+
+    // ---- what each backend supplies ------------------------------------------------
+    virtual QString driverName() const = 0;
+    // Database name, host, connect options: everything set before QSqlDatabase::open().
+    virtual void configureConnection(QSqlDatabase &db) const = 0;
+    // Runs once after every (re)connect: PRAGMAs, session time zone.
+    virtual Status setUpSession() = 0;
+    virtual QVariant bindTime(const QDateTime &time) const = 0; // invalid -> NULL
+    virtual QDateTime readTime(const QVariant &value) const = 0; // NULL -> invalid; UTC, ms
+    virtual QVariant bindBool(bool value) const = 0;
+    // Starts a write transaction (SQLite: BEGIN IMMEDIATE, so it never fails half-way on a lock upgrade).
+    virtual QString beginStatement() const = 0;
+    // Serialises concurrent migrate() calls; runs first inside each migration's transaction.
+    virtual Status lockMigrations() = 0;
+    // One placeholder :name (the table's full name); answers one row when the table exists.
+    virtual QString tableExistsSql() const = 0;
+    // Claims due steps: placeholders :owner, :now, :expires, :limit; answers stepColumns().
+    virtual QString claimSql() const = 0;
+    // A condition on the agents table with the placeholder :tag.
+    virtual QString tagConditionSql() const = 0;
+    // An expression giving insertion order of step runs and logs rows.
+    virtual QString insertionOrderSql() const = 0;
+    // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
+    // later COMMIT then silently rolls back).
+    virtual bool failedStatementAbortsTransaction() const = 0;
+    // Whether the connection can drop (a server), so that errors are probed for it.
+    virtual bool canLoseConnection() const = 0;
+    // Whether statements fetch rows one by one (SQLite) instead of the whole result at once.
+    virtual bool forwardOnly() const = 0;
+    // The error code for a statement error that did not lose the connection.
+    virtual ErrorCode errorCodeFor(const QSqlError &error) const = 0;
+    // Inserts one batch of heartbeats inside the caller's transaction. Default: one cached
+    // single-row statement executed per heartbeat.
+    virtual Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
+
+    // ---- plumbing for the backends -------------------------------------------------
+    // The cached prepared statement for `sql` ({p} = the prefix), reconnecting first when the
+    // connection was lost.
+    Result<QSqlQuery *> statement(const QString &sql, const char *what);
+    // Prepares (cached), binds and executes.
+    Result<SqlRows> exec(const QString &sql, const Binds &binds, const char *what);
+    // Executes uncached SQL without values (DDL, PRAGMA, transaction control).
+    Status execDirect(const QString &sql, const char *what);
+    // Executes an already bound cached statement.
+    Status execPrepared(QSqlQuery *query, const char *what);
+    // Turns a statement error into an Error, noting a lost connection.
+    Error fail(const QSqlError &error, const char *what);
+    QString withPrefix(QString sql) const;
+
+    QVariant bindJson(const Json &value) const; // null -> NULL
+    static QVariant bindString(const QString &value); // never NULL (a null QString would be)
+    static QVariant bindText(const std::optional<QString> &value); // nullopt -> NULL
+    static QVariant bindInt(const std::optional<qint64> &value);
+    Result<Json> readJson(const QVariant &value, const char *column) const;
+
+    static QString signalColumns();
+    static QString stepColumns(const QString &alias = {});
+    static QString heartbeatInsertColumns();
+    // The values of one heartbeat, in heartbeatInsertColumns() order.
+    QVariantList heartbeatValues(const Heartbeat &heartbeat) const;
+
+    QSqlDatabase &database() { return m_db; }
+    const DatabaseUrl &url() const { return m_url; }
+    const StoreOptions &options() const { return m_options; }
+
+private:
+    struct Filter
+    {
+        QStringList conditions;
+        Binds binds;
+        void add(const QString &condition, const char *name, const QVariant &value)
+        {
+            conditions.append(condition);
+            binds.push_back({ name, value });
+        }
+    };
+
+    Status connect();
+    Status reconnect();
+    void clearStatements();
+    bool connectionLost(const QSqlError &error);
+
+    Status begin();
+    Status commit();
+    void rollback();
+    Status ensureConnected(const char *what);
+    // Runs `body` (answering a Result) in a transaction, or inside the caller's when one is open.
+    template<typename F>
+    auto inTransaction(F &&body) -> decltype(body());
+
+    template<typename T>
+    using Reader = Result<T> (SqlStore::*)(const SqlRows &) const;
+    template<typename T>
+    Result<std::vector<T>> readAll(Result<SqlRows> rows, Reader<T> read, const char *what);
+    // The first row, or NotFound with `notFound` as the message.
+    template<typename T>
+    Result<T> readOne(Result<SqlRows> rows, Reader<T> read, const char *what, const QString &notFound);
+    // `select` is "SELECT <columns> FROM <table>"; pages by id descending.
+    template<typename T, typename CursorOf>
+    Result<Page<T>> fetchPage(const QString &select, Filter filter, const PageRequest &page, bool integerCursor,
+                              Reader<T> read, CursorOf cursorOf, const char *what);
+
+    Result<TriggerEnvelope> readSignal(const SqlRows &row) const;
+    Result<WorkflowDefinition> readDefinition(const SqlRows &row) const;
+    Result<WorkflowRun> readRun(const SqlRows &row) const;
+    Result<WorkflowStepRun> readStep(const SqlRows &row) const;
+    Result<ExecutionLog> readLog(const SqlRows &row) const;
+    Result<Agent> readAgent(const SqlRows &row) const;
+    Result<Heartbeat> readHeartbeat(const SqlRows &row) const;
+    Result<Incident> readIncident(const SqlRows &row) const;
+    Result<StepAttempt> readAttempt(const SqlRows &row) const;
+    // NotFound when the step does not exist, else Conflict with `conflict`.
+    Error stepConflict(const QString &stepRunId, const QString &conflict, const char *what);
+
+    Binds definitionBinds(const WorkflowDefinition &definition) const;
+    Status insertStep(const WorkflowStepRun &step);
+    Result<bool> rowExists(const QString &table, const QString &id, const char *what);
+    Result<std::optional<Incident>> openIncidentFor(const QString &definitionKey, const QString &resourceId);
+
+    const Backend m_backend;
+    const DatabaseUrl m_url;
+    const StoreOptions m_options;
+    const QString m_prefix;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_statements;
+    bool m_broken = false; // the connection was lost: reconnect before the next statement
+    bool m_inTransaction = false;
+    std::optional<Error> m_transactionError; // first failed statement of the open transaction
+};
+
+template<typename F>
+auto SqlStore::inTransaction(F &&body) -> decltype(body())
+{
+    if (m_inTransaction)
+        return body();
+    if (Status begun = begin(); !begun)
+        return begun.error();
+    auto result = body();
+    if (!result) {
+        rollback();
+        return result;
+    }
+    if (Status committed = commit(); !committed)
+        return committed.error();
+    return result;
+}
+
+template<typename T>
+Result<std::vector<T>> SqlStore::readAll(Result<SqlRows> rows, Reader<T> read, const char *what)
+{
+    if (!rows)
+        return rows.error();
+    std::vector<T> out;
+    while (rows->next()) {
+        Result<T> item = (this->*read)(*rows);
+        if (!item)
+            return item.error();
+        out.push_back(std::move(item).value());
+    }
+    if (rows->lastError().isValid())
+        return fail(rows->lastError(), what);
+    return out;
+}
+
+template<typename T>
+Result<T> SqlStore::readOne(Result<SqlRows> rows, Reader<T> read, const char *what, const QString &notFound)
+{
+    if (!rows)
+        return rows.error();
+    if (!rows->next()) {
+        if (rows->lastError().isValid())
+            return fail(rows->lastError(), what);
+        return makeError(ErrorCode::NotFound, notFound);
+    }
+    return (this->*read)(*rows);
+}
+
+template<typename T, typename CursorOf>
+Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const PageRequest &page, bool integerCursor,
+                                    Reader<T> read, CursorOf cursorOf, const char *what)
+{
+    const int limit = std::clamp(page.limit, 1, 1000);
+    if (!page.cursor.isEmpty()) {
+        if (integerCursor) {
+            bool ok = false;
+            const qint64 cursor = page.cursor.toLongLong(&ok);
+            if (!ok)
+                return makeError(ErrorCode::Invalid,
+                                 QLatin1String(what) + QStringLiteral(": bad cursor \"%1\"").arg(page.cursor));
+            filter.add(QStringLiteral("id < :cursor"), ":cursor", cursor);
+        } else {
+            filter.add(QStringLiteral("id < :cursor"), ":cursor", page.cursor);
+        }
+    }
+    QString sql = select;
+    if (!filter.conditions.isEmpty())
+        sql += QStringLiteral(" WHERE ") + filter.conditions.join(QStringLiteral(" AND "));
+    sql += QStringLiteral(" ORDER BY id DESC LIMIT :limit");
+    filter.binds.push_back({ ":limit", limit + 1 });
+    Result<std::vector<T>> items = readAll(exec(sql, filter.binds, what), read, what);
+    if (!items)
+        return items.error();
+    Page<T> out;
+    out.items = std::move(items).value();
+    if (int(out.items.size()) > limit) {
+        out.items.pop_back();
+        out.nextCursor = cursorOf(out.items.back());
+    }
+    return out;
+}
+
+} // namespace vigil

@@ -15,7 +15,7 @@ std::vector<RunTimelineEntry> buildTimeline(const WorkflowRun &run, const std::v
                                             const std::vector<ExecutionLog> &logs)
 {
     std::vector<RunTimelineEntry> entries;
-    QHash<QString, const WorkflowStepRun *> stepById;
+    QHash<QString, const WorkflowStepRun *> stepById; // for log entries
     for (const WorkflowStepRun &step : steps)
         stepById.insert(step.id, &step);
 
@@ -36,10 +36,32 @@ std::vector<RunTimelineEntry> buildTimeline(const WorkflowRun &run, const std::v
 
     entries.push_back({ run.createdAt, TimelineType::RunCreated, std::nullopt, std::nullopt, std::nullopt,
                         Json { { "triggerId", toStd(run.triggerId) }, { "isReplay", run.isReplay }, { "isDryRun", run.isDryRun } } });
+    QHash<QString, std::vector<const StepAttempt *>> attemptsByStep;
+    for (const StepAttempt &attempt : attempts)
+        attemptsByStep[attempt.stepRunId].push_back(&attempt);
+
+    // Per step: scheduled, its attempts, then how it ended, so entries that share a
+    // millisecond still read in causal order after the stable sort below.
     for (const WorkflowStepRun &step : steps) {
-        Json detail = Json::object();
-        putTime(detail, "scheduledFor", step.scheduledFor);
-        entries.push_back(forStep(step, step.createdAt, TimelineType::StepScheduled, detail));
+        Json scheduled = Json::object();
+        putTime(scheduled, "scheduledFor", step.scheduledFor);
+        entries.push_back(forStep(step, step.createdAt, TimelineType::StepScheduled, scheduled));
+        for (const StepAttempt *attempt : attemptsByStep.value(step.id)) {
+            Json detail { { "attempt", attempt->attempt }, { "owner", toStd(attempt->owner) } };
+            if (attempt->scheduledFor.isValid() && attempt->startedAt.isValid())
+                detail["lateMs"] = std::max<qint64>(0, attempt->scheduledFor.msecsTo(attempt->startedAt));
+            if (attempt->startedAt.isValid())
+                entries.push_back(forStep(step, attempt->startedAt, TimelineType::StepStarted, detail));
+            const bool unsuccessful = attempt->status == AttemptStatus::Failed
+                || attempt->status == AttemptStatus::TimedOut || attempt->status == AttemptStatus::Lost;
+            // The last failed attempt of a failed step is the step_failed entry itself.
+            const bool isFinalFailure = step.status == StepStatus::Failed && attempt->attempt == step.attempt;
+            if (unsuccessful && !isFinalFailure && attempt->endedAt.isValid()) {
+                Json retry { { "attempt", attempt->attempt }, { "status", toStd(toString(attempt->status)) },
+                             { "error", toStd(attempt->error.value_or(QString())) } };
+                entries.push_back(forStep(step, attempt->endedAt, TimelineType::StepRetrying, retry));
+            }
+        }
         if (step.status == StepStatus::Skipped && step.completedAt.isValid())
             entries.push_back(forStep(step, step.completedAt, TimelineType::StepSkipped,
                                       Json { { "reason", toStd(step.errorMessage.value_or(QString())) } }));
@@ -52,25 +74,6 @@ std::vector<RunTimelineEntry> buildTimeline(const WorkflowRun &run, const std::v
         if (step.status == StepStatus::Failed && step.completedAt.isValid())
             entries.push_back(forStep(step, step.completedAt, TimelineType::StepFailed,
                                       Json { { "error", toStd(step.errorMessage.value_or(QString())) } }));
-    }
-    for (const StepAttempt &attempt : attempts) {
-        const WorkflowStepRun *step = stepById.value(attempt.stepRunId);
-        if (!step)
-            continue;
-        Json detail { { "attempt", attempt.attempt }, { "owner", toStd(attempt.owner) } };
-        if (attempt.scheduledFor.isValid() && attempt.startedAt.isValid())
-            detail["lateMs"] = std::max<qint64>(0, attempt.scheduledFor.msecsTo(attempt.startedAt));
-        if (attempt.startedAt.isValid())
-            entries.push_back(forStep(*step, attempt.startedAt, TimelineType::StepStarted, detail));
-        const bool unsuccessful = attempt.status == AttemptStatus::Failed || attempt.status == AttemptStatus::TimedOut
-            || attempt.status == AttemptStatus::Lost;
-        // The last failed attempt of a failed step is the step_failed entry itself.
-        const bool isFinalFailure = step->status == StepStatus::Failed && attempt.attempt == step->attempt;
-        if (unsuccessful && !isFinalFailure && attempt.endedAt.isValid()) {
-            Json retry { { "attempt", attempt.attempt }, { "status", toStd(toString(attempt.status)) },
-                         { "error", toStd(attempt.error.value_or(QString())) } };
-            entries.push_back(forStep(*step, attempt.endedAt, TimelineType::StepRetrying, retry));
-        }
     }
     for (const ExecutionLog &log : logs) {
         RunTimelineEntry entry { log.createdAt, TimelineType::Log, std::nullopt, std::nullopt, std::nullopt,

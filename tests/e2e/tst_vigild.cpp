@@ -147,10 +147,11 @@ private Q_SLOTS:
                                                      QStringLiteral("127.0.0.1:0") });
         QVERIFY(process.waitForStarted());
         // Wait until it is up (it logs "database ready") before signalling it.
-        QTRY_VERIFY_WITH_TIMEOUT(process.readAllStandardError().contains("database ready")
+        QByteArray log;
+        QTRY_VERIFY_WITH_TIMEOUT((log += process.readAllStandardError()).contains("database ready")
                                      || process.state() != QProcess::Running,
                                  20000);
-        QCOMPARE(process.state(), QProcess::Running);
+        QVERIFY2(process.state() == QProcess::Running, log.constData());
         ::kill(pid_t(process.processId()), SIGTERM);
         QVERIFY(process.waitForFinished(10000));
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);

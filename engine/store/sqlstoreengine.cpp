@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Store operations the engine needs beyond Pulse's: parked parallel steps, skipping a
+// set of steps (cancel, failed siblings), atomic context merges, and attempt records.
+
+#include "sqlstore.h"
+
+#include "core/isotime.h"
+
+namespace vigil {
+
+Error SqlStore::stepConflict(const QString &stepRunId, const QString &conflict, const char *what)
+{
+    Result<bool> exists = rowExists(QStringLiteral("workflow_step_runs"), stepRunId, what);
+    if (!exists)
+        return exists.error();
+    if (!exists.value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("step run %1 not found").arg(stepRunId));
+    return makeError(ErrorCode::Conflict, conflict);
+}
+
+Status SqlStore::parkStep(const QString &stepRunId, const QString &owner, int attempt)
+{
+    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET lease_owner = NULL, lease_expires_at = NULL "
+                                               "WHERE id = :id AND status = 'running' AND lease_owner = :owner "
+                                               "AND attempt = :attempt"),
+                                { { ":id", stepRunId }, { ":owner", bindString(owner) }, { ":attempt", attempt } },
+                                "park step");
+    if (!rows)
+        return rows.error();
+    if (rows->numRowsAffected() > 0)
+        return {};
+    return stepConflict(stepRunId,
+                        QStringLiteral("step run %1: lease lost (not running under %2, attempt %3)").arg(stepRunId, owner).arg(attempt),
+                        "park step");
+}
+
+Result<bool> SqlStore::finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
+                                        const Json &result, const std::optional<QString> &errorMessage)
+{
+    if (status != StepStatus::Completed && status != StepStatus::Failed && status != StepStatus::Skipped)
+        return makeError(ErrorCode::Invalid, QStringLiteral("finish parked step %1: cannot finish as %2")
+                                                 .arg(stepRunId, toString(status)));
+    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = :status, completed_at = :at, "
+                                               "result = COALESCE(:result, result), error_message = :error "
+                                               "WHERE id = :id AND status = 'running' AND lease_owner IS NULL"),
+                                { { ":status", toString(status) },
+                                  { ":at", bindTime(at.isValid() ? at : nowUtc()) },
+                                  { ":result", bindJson(result) },
+                                  { ":error", bindText(errorMessage) },
+                                  { ":id", stepRunId } },
+                                "finish parked step");
+    if (!rows)
+        return rows.error();
+    return rows->numRowsAffected() > 0;
+}
+
+Status SqlStore::reopenParkedStep(const QString &stepRunId)
+{
+    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'running', completed_at = NULL, "
+                                               "error_message = NULL, lease_owner = NULL, lease_expires_at = NULL "
+                                               "WHERE id = :id AND status = 'failed'"),
+                                { { ":id", stepRunId } }, "reopen parked step");
+    if (!rows)
+        return rows.error();
+    if (rows->numRowsAffected() > 0)
+        return {};
+    return stepConflict(stepRunId, QStringLiteral("step run %1 is not failed: only a failed step can be reopened").arg(stepRunId),
+                        "reopen parked step");
+}
+
+Result<std::vector<QString>> SqlStore::skipSteps(const std::vector<QString> &stepRunIds, const QString &reason,
+                                                 const QDateTime &at)
+{
+    return inTransaction([&]() -> Result<std::vector<QString>> {
+        std::vector<QString> wereRunning;
+        const QVariant when = bindTime(at.isValid() ? at : nowUtc());
+        for (const QString &id : stepRunIds) {
+            // Two statements, so the caller learns which steps had a handler to cancel.
+            Result<SqlRows> running = exec(
+                QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', error_message = :reason, "
+                               "completed_at = :at, lease_owner = NULL, lease_expires_at = NULL "
+                               "WHERE id = :id AND status = 'running'"),
+                { { ":reason", bindString(reason) }, { ":at", when }, { ":id", id } }, "skip running step");
+            if (!running)
+                return running.error();
+            if (running->numRowsAffected() > 0) {
+                wereRunning.push_back(id);
+                continue;
+            }
+            Result<SqlRows> waiting = exec(
+                QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', error_message = :reason, "
+                               "completed_at = :at WHERE id = :id AND status IN ('pending', 'scheduled')"),
+                { { ":reason", bindString(reason) }, { ":at", when }, { ":id", id } }, "skip waiting step");
+            if (!waiting)
+                return waiting.error();
+        }
+        return wereRunning;
+    });
+}
+
+Result<Json> SqlStore::mergeRunContext(const QString &runId, const QString &key, const Json &value)
+{
+    return inTransaction([&]() -> Result<Json> {
+        // Touching the row first takes its write lock (PostgreSQL; SQLite's transaction holds
+        // the database's), so two branches finishing at once never lose each other's key.
+        const QVariant now = bindTime(nowUtc());
+        Result<SqlRows> touched = exec(QStringLiteral("UPDATE {p}workflow_runs SET updated_at = :now WHERE id = :id"),
+                                       { { ":now", now }, { ":id", runId } }, "merge run context");
+        if (!touched)
+            return touched.error();
+        if (touched->numRowsAffected() == 0)
+            return makeError(ErrorCode::NotFound, QStringLiteral("run %1 not found").arg(runId));
+        Result<SqlRows> rows = exec(QStringLiteral("SELECT context FROM {p}workflow_runs WHERE id = :id"),
+                                    { { ":id", runId } }, "merge run context");
+        if (!rows)
+            return rows.error();
+        if (!rows->next())
+            return makeError(ErrorCode::NotFound, QStringLiteral("run %1 not found").arg(runId));
+        Result<Json> context = readJson(rows->value(0), "context");
+        if (!context)
+            return context.error();
+        Json merged = context->is_object() ? context.value() : Json::object();
+        merged[toStd(key)] = value;
+        Result<SqlRows> written = exec(QStringLiteral("UPDATE {p}workflow_runs SET context = :context WHERE id = :id"),
+                                       { { ":context", bindJson(merged) }, { ":id", runId } }, "merge run context");
+        if (!written)
+            return written.error();
+        return merged;
+    });
+}
+
+Status SqlStore::recordAttemptStarts(const std::vector<StepAttempt> &attempts)
+{
+    if (attempts.empty())
+        return {};
+    return inTransaction([&]() -> Status {
+        for (const StepAttempt &attempt : attempts) {
+            Result<SqlRows> rows = exec(
+                QStringLiteral("INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, "
+                               "started_at, ended_at, status, error) VALUES (:step_run_id, :run_id, :attempt, :owner, "
+                               ":scheduled_for, :started_at, :ended_at, :status, :error) "
+                               "ON CONFLICT (step_run_id, attempt) DO NOTHING"),
+                { { ":step_run_id", bindString(attempt.stepRunId) },
+                  { ":run_id", bindString(attempt.runId) },
+                  { ":attempt", attempt.attempt },
+                  { ":owner", bindString(attempt.owner) },
+                  { ":scheduled_for", bindTime(attempt.scheduledFor) },
+                  { ":started_at", bindTime(attempt.startedAt.isValid() ? attempt.startedAt : nowUtc()) },
+                  { ":ended_at", bindTime(attempt.endedAt) },
+                  { ":status", toString(attempt.status) },
+                  { ":error", bindText(attempt.error) } },
+                "record attempt start");
+            if (!rows)
+                return rows.error();
+        }
+        return {};
+    });
+}
+
+Status SqlStore::recordAttemptEnd(const StepAttempt &attempt)
+{
+    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}step_attempts SET status = :status, ended_at = :ended_at, "
+                                               "error = :error WHERE step_run_id = :step_run_id AND attempt = :attempt "
+                                               "AND status = 'running'"),
+                                { { ":status", toString(attempt.status) },
+                                  { ":ended_at", bindTime(attempt.endedAt.isValid() ? attempt.endedAt : nowUtc()) },
+                                  { ":error", bindText(attempt.error) },
+                                  { ":step_run_id", bindString(attempt.stepRunId) },
+                                  { ":attempt", attempt.attempt } },
+                                "record attempt end");
+    if (!rows)
+        return rows.error();
+    return {};
+}
+
+Result<std::vector<StepAttempt>> SqlStore::getRunAttempts(const QString &runId)
+{
+    return readAll(exec(QStringLiteral("SELECT step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, "
+                                       "status, error FROM {p}step_attempts WHERE run_id = :run_id "
+                                       "ORDER BY started_at, attempt"),
+                        { { ":run_id", runId } }, "get run attempts"),
+                   &SqlStore::readAttempt, "get run attempts");
+}
+
+Result<StepAttempt> SqlStore::readAttempt(const SqlRows &row) const
+{
+    StepAttempt attempt;
+    attempt.stepRunId = row.text(0);
+    attempt.runId = row.text(1);
+    attempt.attempt = int(row.integer(2));
+    attempt.owner = row.text(3);
+    attempt.scheduledFor = readTime(row.value(4));
+    attempt.startedAt = readTime(row.value(5));
+    attempt.endedAt = readTime(row.value(6));
+    const std::optional<AttemptStatus> status = attemptStatusFromString(row.text(7));
+    if (!status)
+        return makeError(ErrorCode::Database, QStringLiteral("attempt %1/%2: unknown status \"%3\"")
+                                                  .arg(attempt.stepRunId)
+                                                  .arg(attempt.attempt)
+                                                  .arg(row.text(7)));
+    attempt.status = *status;
+    attempt.error = row.optText(8);
+    return attempt;
+}
+
+} // namespace vigil

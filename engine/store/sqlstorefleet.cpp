@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The heartbeat half of SqlStore: agents, heartbeat history and incidents.
+#include "sqlstore.h"
+
+#include "core/isotime.h"
+
+namespace vigil {
+
+namespace {
+
+const QLatin1String kAgentColumns(
+    "id, tenant_id, environment, tags, interval_secs, grace_secs, hmac_key, schedule, timezone, state, last_seen_at, "
+    "misses, last_stats, state_changed_at, created_at, updated_at");
+const QLatin1String kHeartbeatColumns(
+    "id, agent_id, received_at, kind, exit_code, message, stats, source_address, rid, duration_ms");
+const QLatin1String kIncidentColumns(
+    "id, tenant_id, definition_id, run_id, resource_type, resource_id, title, severity, status, details, opened_at, "
+    "resolved_at, resolved_by_run_id, updated_at");
+
+Json tagsToJson(const QStringList &tags)
+{
+    Json out = Json::array();
+    for (const QString &tag : tags)
+        out.push_back(toStd(tag));
+    return out;
+}
+
+} // namespace
+
+QString SqlStore::heartbeatInsertColumns()
+{
+    return QStringLiteral("agent_id, received_at, kind, exit_code, message, stats, source_address, rid, duration_ms");
+}
+
+QVariantList SqlStore::heartbeatValues(const Heartbeat &heartbeat) const
+{
+    return { bindString(heartbeat.agentId),
+             bindTime(heartbeat.receivedAt.isValid() ? heartbeat.receivedAt : nowUtc()),
+             toString(heartbeat.kind),
+             heartbeat.exitCode ? QVariant(*heartbeat.exitCode) : QVariant(),
+             bindText(heartbeat.message),
+             bindJson(heartbeat.stats),
+             bindText(heartbeat.sourceAddress),
+             bindText(heartbeat.rid),
+             bindInt(heartbeat.durationMs) };
+}
+
+// ---- rows -------------------------------------------------------------------------
+
+Result<Agent> SqlStore::readAgent(const SqlRows &row) const
+{
+    Agent agent;
+    agent.id = row.text(0);
+    agent.tenantId = row.text(1);
+    agent.environment = row.optText(2);
+    Result<Json> tags = readJson(row.value(3), "tags");
+    if (!tags)
+        return tags.error();
+    if (tags->is_array()) {
+        for (const Json &tag : *tags) {
+            if (tag.is_string())
+                agent.tags.append(fromStd(tag.get<std::string>()));
+        }
+    }
+    agent.intervalSecs = int(row.integer(4));
+    agent.graceSecs = int(row.integer(5));
+    agent.hmacKey = row.optText(6);
+    agent.schedule = row.optText(7);
+    agent.timezone = row.optText(8);
+    const std::optional<AgentState> state = agentStateFromString(row.text(9));
+    if (!state)
+        return makeError(ErrorCode::Database, QStringLiteral("agent %1: unknown state \"%2\"").arg(agent.id, row.text(9)));
+    agent.state = *state;
+    agent.lastSeenAt = readTime(row.value(10));
+    agent.misses = int(row.integer(11));
+    Result<Json> stats = readJson(row.value(12), "last_stats");
+    if (!stats)
+        return stats.error();
+    agent.lastStats = std::move(stats).value();
+    agent.stateChangedAt = readTime(row.value(13));
+    agent.createdAt = readTime(row.value(14));
+    agent.updatedAt = readTime(row.value(15));
+    return agent;
+}
+
+Result<Heartbeat> SqlStore::readHeartbeat(const SqlRows &row) const
+{
+    Heartbeat heartbeat;
+    heartbeat.id = row.integer(0);
+    heartbeat.agentId = row.text(1);
+    heartbeat.receivedAt = readTime(row.value(2));
+    const std::optional<HeartbeatKind> kind = heartbeatKindFromString(row.text(3));
+    if (!kind)
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("heartbeat %1: unknown kind \"%2\"").arg(heartbeat.id).arg(row.text(3)));
+    heartbeat.kind = *kind;
+    if (const std::optional<qint64> exitCode = row.optInteger(4))
+        heartbeat.exitCode = int(*exitCode);
+    heartbeat.message = row.optText(5);
+    Result<Json> stats = readJson(row.value(6), "stats");
+    if (!stats)
+        return stats.error();
+    heartbeat.stats = std::move(stats).value();
+    heartbeat.sourceAddress = row.optText(7);
+    heartbeat.rid = row.optText(8);
+    heartbeat.durationMs = row.optInteger(9);
+    return heartbeat;
+}
+
+Result<Incident> SqlStore::readIncident(const SqlRows &row) const
+{
+    Incident incident;
+    incident.id = row.text(0);
+    incident.tenantId = row.text(1);
+    incident.definitionId = row.optText(2);
+    incident.runId = row.optText(3);
+    incident.resourceType = row.text(4);
+    incident.resourceId = row.text(5);
+    incident.title = row.text(6);
+    incident.severity = row.text(7);
+    const std::optional<IncidentStatus> status = incidentStatusFromString(row.text(8));
+    if (!status)
+        return makeError(ErrorCode::Database,
+                         QStringLiteral("incident %1: unknown status \"%2\"").arg(incident.id, row.text(8)));
+    incident.status = *status;
+    Result<Json> details = readJson(row.value(9), "details");
+    if (!details)
+        return details.error();
+    incident.details = std::move(details).value();
+    incident.openedAt = readTime(row.value(10));
+    incident.resolvedAt = readTime(row.value(11));
+    incident.resolvedByRunId = row.optText(12);
+    incident.updatedAt = readTime(row.value(13));
+    return incident;
+}
+
+// ---- agents -----------------------------------------------------------------------
+
+Result<Agent> SqlStore::upsertAgent(const Agent &agent)
+{
+    const QDateTime now = nowUtc();
+    // State fields are written on insert only; an existing agent keeps its liveness.
+    return readOne(
+        exec(QStringLiteral("INSERT INTO {p}agents (") + kAgentColumns
+                 + QStringLiteral(") VALUES (:id, :tenant_id, :environment, :tags, :interval_secs, :grace_secs, "
+                                  ":hmac_key, :schedule, :timezone, :state, :last_seen_at, :misses, :last_stats, "
+                                  ":state_changed_at, :created_at, :updated_at) "
+                                  "ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, "
+                                  "environment = excluded.environment, tags = excluded.tags, "
+                                  "interval_secs = excluded.interval_secs, grace_secs = excluded.grace_secs, "
+                                  "hmac_key = excluded.hmac_key, schedule = excluded.schedule, "
+                                  "timezone = excluded.timezone, updated_at = excluded.updated_at RETURNING ")
+                 + kAgentColumns,
+             { { ":id", bindString(agent.id) },
+               { ":tenant_id", bindString(agent.tenantId) },
+               { ":environment", bindText(agent.environment) },
+               { ":tags", bindJson(tagsToJson(agent.tags)) },
+               { ":interval_secs", agent.intervalSecs },
+               { ":grace_secs", agent.graceSecs },
+               { ":hmac_key", bindText(agent.hmacKey) },
+               { ":schedule", bindText(agent.schedule) },
+               { ":timezone", bindText(agent.timezone) },
+               { ":state", toString(agent.state) },
+               { ":last_seen_at", bindTime(agent.lastSeenAt) },
+               { ":misses", agent.misses },
+               { ":last_stats", bindJson(agent.lastStats) },
+               { ":state_changed_at", bindTime(agent.stateChangedAt) },
+               { ":created_at", bindTime(agent.createdAt.isValid() ? agent.createdAt : now) },
+               { ":updated_at", bindTime(now) } },
+             "upsert agent"),
+        &SqlStore::readAgent, "upsert agent", QStringLiteral("upsert agent %1: nothing stored").arg(agent.id));
+}
+
+Result<Agent> SqlStore::getAgent(const QString &id)
+{
+    return readOne(exec(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents WHERE id = :id"),
+                        { { ":id", id } }, "get agent"),
+                   &SqlStore::readAgent, "get agent", QStringLiteral("agent %1 not found").arg(id));
+}
+
+Result<Page<Agent>> SqlStore::listAgents(const AgentFilter &filter, const PageRequest &page)
+{
+    Filter where;
+    if (filter.state)
+        where.add(QStringLiteral("state = :state"), ":state", toString(*filter.state));
+    if (filter.tenantId)
+        where.add(QStringLiteral("tenant_id = :tenant_id"), ":tenant_id", *filter.tenantId);
+    if (filter.environment)
+        where.add(QStringLiteral("environment = :environment"), ":environment", *filter.environment);
+    if (filter.tag)
+        where.add(tagConditionSql(), ":tag", *filter.tag);
+    return fetchPage(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents"), std::move(where),
+                     page, false, &SqlStore::readAgent, [](const Agent &a) { return a.id; }, "list agents");
+}
+
+Result<std::vector<Agent>> SqlStore::allAgents()
+{
+    return readAll(exec(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents ORDER BY id"), {},
+                        "all agents"),
+                   &SqlStore::readAgent, "all agents");
+}
+
+Status SqlStore::updateAgentStates(const std::vector<AgentStateUpdate> &updates)
+{
+    if (updates.empty())
+        return {};
+    const QVariant now = bindTime(nowUtc());
+    return inTransaction([&]() -> Status {
+        for (const AgentStateUpdate &update : updates) {
+            QString sql = QStringLiteral("UPDATE {p}agents SET state = :state, last_seen_at = :last_seen_at, "
+                                         "misses = :misses, updated_at = :now");
+            Binds binds = { { ":state", toString(update.state) },
+                            { ":last_seen_at", bindTime(update.lastSeenAt) },
+                            { ":misses", update.misses },
+                            { ":now", now },
+                            { ":id", update.id } };
+            if (update.stateChangedAt.isValid()) {
+                sql += QStringLiteral(", state_changed_at = :state_changed_at");
+                binds.push_back({ ":state_changed_at", bindTime(update.stateChangedAt) });
+            }
+            if (update.lastStats) {
+                sql += QStringLiteral(", last_stats = :last_stats");
+                binds.push_back({ ":last_stats", bindJson(*update.lastStats) });
+            }
+            if (Result<SqlRows> rows = exec(sql + QStringLiteral(" WHERE id = :id"), binds, "update agent state"); !rows)
+                return rows.error();
+        }
+        return {};
+    });
+}
+
+Status SqlStore::deleteAgent(const QString &id)
+{
+    return inTransaction([&]() -> Status {
+        if (Result<SqlRows> beats = exec(QStringLiteral("DELETE FROM {p}heartbeats WHERE agent_id = :id"),
+                                         { { ":id", id } }, "delete agent heartbeats");
+            !beats)
+            return beats.error();
+        Result<SqlRows> rows = exec(QStringLiteral("DELETE FROM {p}agents WHERE id = :id"), { { ":id", id } },
+                                    "delete agent");
+        if (!rows)
+            return rows.error();
+        if (rows->numRowsAffected() == 0)
+            return makeError(ErrorCode::NotFound, QStringLiteral("agent %1 not found").arg(id));
+        return {};
+    });
+}
+
+// ---- heartbeats -------------------------------------------------------------------
+
+Status SqlStore::insertHeartbeats(const std::vector<Heartbeat> &heartbeats)
+{
+    if (heartbeats.empty())
+        return {};
+    return inTransaction([&]() -> Status { return insertHeartbeatRows(heartbeats); });
+}
+
+Status SqlStore::insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats)
+{
+    static const QStringList names = { QStringLiteral(":agent_id"), QStringLiteral(":received_at"),
+                                       QStringLiteral(":kind"),     QStringLiteral(":exit_code"),
+                                       QStringLiteral(":message"),  QStringLiteral(":stats"),
+                                       QStringLiteral(":source_address"), QStringLiteral(":rid"),
+                                       QStringLiteral(":duration_ms") };
+    Result<QSqlQuery *> query = statement(QStringLiteral("INSERT INTO {p}heartbeats (") + heartbeatInsertColumns()
+                                              + QStringLiteral(") VALUES (") + names.join(QStringLiteral(", "))
+                                              + QLatin1Char(')'),
+                                          "insert heartbeats");
+    if (!query)
+        return query.error();
+    for (const Heartbeat &heartbeat : heartbeats) {
+        const QVariantList values = heartbeatValues(heartbeat);
+        for (int i = 0; i < values.size(); ++i)
+            (*query)->bindValue(names.at(i), values.at(i));
+        if (Status done = execPrepared(*query, "insert heartbeats"); !done)
+            return done;
+    }
+    (*query)->finish();
+    return {};
+}
+
+Result<Page<Heartbeat>> SqlStore::listHeartbeats(const QString &agentId, const PageRequest &page)
+{
+    Filter where;
+    where.add(QStringLiteral("agent_id = :agent_id"), ":agent_id", agentId);
+    return fetchPage(QStringLiteral("SELECT ") + kHeartbeatColumns + QStringLiteral(" FROM {p}heartbeats"),
+                     std::move(where), page, true, &SqlStore::readHeartbeat,
+                     [](const Heartbeat &h) { return QString::number(h.id); }, "list heartbeats");
+}
+
+Result<qint64> SqlStore::deleteHeartbeatsBefore(const QDateTime &cutoff)
+{
+    if (!cutoff.isValid())
+        return makeError(ErrorCode::Invalid, QStringLiteral("delete heartbeats: no cutoff given"));
+    Result<SqlRows> rows = exec(QStringLiteral("DELETE FROM {p}heartbeats WHERE received_at < :cutoff"),
+                                { { ":cutoff", bindTime(cutoff) } }, "delete heartbeats");
+    if (!rows)
+        return rows.error();
+    return qint64(rows->numRowsAffected());
+}
+
+// ---- incidents --------------------------------------------------------------------
+
+Result<std::optional<Incident>> SqlStore::openIncidentFor(const QString &definitionKey, const QString &resourceId)
+{
+    Result<Incident> existing = readOne(
+        exec(QStringLiteral("SELECT ") + kIncidentColumns
+                 + QStringLiteral(" FROM {p}incidents WHERE COALESCE(definition_id, '') = :definition_key AND "
+                                  "resource_id = :resource_id AND status = 'open'"),
+             { { ":definition_key", bindString(definitionKey) }, { ":resource_id", bindString(resourceId) } }, "open incident: read"),
+        &SqlStore::readIncident, "open incident: read", QString());
+    if (existing)
+        return std::optional<Incident>(std::move(existing).value());
+    if (existing.error().code == ErrorCode::NotFound)
+        return std::optional<Incident>();
+    return existing.error();
+}
+
+Result<IncidentOpen> SqlStore::openIncident(const Incident &incident)
+{
+    Incident stored = incident;
+    stored.status = IncidentStatus::Open;
+    stored.openedAt = incident.openedAt.isValid() ? incident.openedAt : nowUtc();
+    stored.updatedAt = incident.updatedAt.isValid() ? incident.updatedAt : stored.openedAt;
+    stored.resolvedAt = QDateTime();
+    stored.resolvedByRunId.reset();
+    const QString definitionKey = stored.definitionId.value_or(QString());
+    const Binds binds = { { ":id", bindString(stored.id) },
+                          { ":tenant_id", bindString(stored.tenantId) },
+                          { ":definition_id", bindText(stored.definitionId) },
+                          { ":run_id", bindText(stored.runId) },
+                          { ":resource_type", bindString(stored.resourceType) },
+                          { ":resource_id", bindString(stored.resourceId) },
+                          { ":title", bindString(stored.title) },
+                          { ":severity", bindString(stored.severity) },
+                          { ":status", toString(stored.status) },
+                          { ":details", bindJson(stored.details) },
+                          { ":opened_at", bindTime(stored.openedAt) },
+                          { ":updated_at", bindTime(stored.updatedAt) } };
+    // The partial unique index decides; the loop covers the open one being resolved between
+    // our insert and our read.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        Result<SqlRows> inserted = exec(
+            QStringLiteral("INSERT INTO {p}incidents (id, tenant_id, definition_id, run_id, resource_type, resource_id, "
+                           "title, severity, status, details, opened_at, updated_at) VALUES (:id, :tenant_id, "
+                           ":definition_id, :run_id, :resource_type, :resource_id, :title, :severity, :status, "
+                           ":details, :opened_at, :updated_at) ON CONFLICT DO NOTHING RETURNING id"),
+            binds, "open incident");
+        if (!inserted)
+            return inserted.error();
+        if (inserted->next())
+            return IncidentOpen { stored, true };
+        Result<std::optional<Incident>> existing = openIncidentFor(definitionKey, stored.resourceId);
+        if (!existing)
+            return existing.error();
+        if (*existing)
+            return IncidentOpen { std::move(**existing), false };
+        Result<bool> taken = rowExists(QStringLiteral("incidents"), stored.id, "open incident");
+        if (!taken)
+            return taken.error();
+        if (*taken)
+            return makeError(ErrorCode::Conflict, QStringLiteral("incident %1 already exists").arg(stored.id));
+    }
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("open incident: the open incident of %1 kept changing").arg(stored.resourceId));
+}
+
+Result<std::vector<Incident>> SqlStore::resolveIncidents(const QString &resourceId,
+                                                         const std::optional<QString> &definitionId, const QDateTime &at,
+                                                         const std::optional<QString> &resolvedByRunId)
+{
+    const QDateTime resolvedAt = at.isValid() ? at : nowUtc();
+    QString sql = QStringLiteral("UPDATE {p}incidents SET status = 'resolved', resolved_at = :at, updated_at = :at, "
+                                 "resolved_by_run_id = :resolved_by_run_id WHERE resource_id = :resource_id AND "
+                                 "status = 'open'");
+    Binds binds = { { ":at", bindTime(resolvedAt) },
+                    { ":resolved_by_run_id", bindText(resolvedByRunId) },
+                    { ":resource_id", resourceId } };
+    if (definitionId) {
+        sql += QStringLiteral(" AND definition_id = :definition_id");
+        binds.push_back({ ":definition_id", *definitionId });
+    }
+    Result<std::vector<Incident>> resolved = readAll(exec(sql + QStringLiteral(" RETURNING ") + kIncidentColumns, binds,
+                                                          "resolve incidents"),
+                                                     &SqlStore::readIncident, "resolve incidents");
+    if (resolved) // RETURNING keeps no order
+        std::sort(resolved->begin(), resolved->end(),
+                  [](const Incident &a, const Incident &b) { return a.id < b.id; });
+    return resolved;
+}
+
+Result<Incident> SqlStore::getIncident(const QString &id)
+{
+    return readOne(exec(QStringLiteral("SELECT ") + kIncidentColumns + QStringLiteral(" FROM {p}incidents WHERE id = :id"),
+                        { { ":id", id } }, "get incident"),
+                   &SqlStore::readIncident, "get incident", QStringLiteral("incident %1 not found").arg(id));
+}
+
+Result<Page<Incident>> SqlStore::listIncidents(const IncidentFilter &filter, const PageRequest &page)
+{
+    Filter where;
+    if (filter.status)
+        where.add(QStringLiteral("status = :status"), ":status", toString(*filter.status));
+    if (filter.tenantId)
+        where.add(QStringLiteral("tenant_id = :tenant_id"), ":tenant_id", *filter.tenantId);
+    if (filter.resourceId)
+        where.add(QStringLiteral("resource_id = :resource_id"), ":resource_id", *filter.resourceId);
+    return fetchPage(QStringLiteral("SELECT ") + kIncidentColumns + QStringLiteral(" FROM {p}incidents"),
+                     std::move(where), page, false, &SqlStore::readIncident, [](const Incident &i) { return i.id; },
+                     "list incidents");
+}
+
+} // namespace vigil
