@@ -207,6 +207,10 @@ private Q_SLOTS:
     void throwingHooksChangeNothing();
     void stopWaitsForRunningHandler();
     void stopAfterGraceCancelsSlowHandler();
+    void stoppedEngineClaimsNothing();
+    void runChangedAnnouncesEveryStatus();
+    void concurrencyLimitsRunningHandlers();
+    void throwingHandlerFailsTheAttempt();
     // 2. payload schemas
     void payloadSchemaAcceptsValidPayload();
     void payloadSchemaRefusesBadPayload_data();
@@ -219,6 +223,7 @@ private Q_SLOTS:
     void delayedRunCompletesAfterRestart();
     // 5. leases
     void expiredLeaseIsReclaimedByAnotherEngine();
+    void leaseIsRenewedWhileHandlerRuns();
     // 6. retries and timeouts
     void retryBackoffDoubles();
     void exhaustedRetriesFailStepAndRun();
@@ -231,13 +236,16 @@ private Q_SLOTS:
     void parallelBranchesRunConcurrently();
     void parallelWaitsForAllBranches();
     void parallelFailureCancelsSiblingsAndRetryResumes();
+    void nestedParallelAndBranchConditions();
     // 9. handlers and context
     void handlerFieldAndContextAccumulation();
     // 10. cancel, retry, replay
     void cancelSkipsPendingAndCancelsRunning();
     void cancelWaitingRunAndConflicts();
+    void cancelDuringRetryBackoff();
     void retryResumesAtFailedStep();
     void replayMarksRunsAndSkipsUnsafeActions();
+    void dryRunReplaySkipsActions();
     void dryRunReplaySkipsActionsAndDelays();
     // 11. cron
     void cronFiresMissedSlotOnce();
@@ -313,6 +321,8 @@ private:
     qint64 m_stoppedAt = -1;
     int m_hookCalls = 0;
     int m_live = 0; // handler coroutines of this test still running
+    int m_maxLive = 0;
+    QStringList m_runEvents; // "runId status" as runChanged announced them
     bool m_release = false; // cleanup: every sleeping handler returns
     int m_generation = 0;
     int m_workflowCounter = 0;
@@ -363,6 +373,8 @@ void TestEngine::init()
     m_stoppedAt = -1;
     m_hookCalls = 0;
     m_live = 0;
+    m_maxLive = 0;
+    m_runEvents.clear();
     m_release = false;
     m_health.clear();
     m_plans.clear();
@@ -519,6 +531,7 @@ QCoro::Task<ActionResult> TestEngine::runAction(QString name, StepContext ctx)
     const int nth = calls(name);
     const int index = startCall(name, ctx);
     ++m_live;
+    m_maxLive = std::max(m_maxLive, m_live);
     const int sleepMs = behaviour.sleepPlan.empty()
         ? behaviour.sleepMs
         : behaviour.sleepPlan[std::min(size_t(nth), behaviour.sleepPlan.size() - 1)];
@@ -1128,6 +1141,128 @@ void TestEngine::stopAfterGraceCancelsSlowHandler()
     QVERIFY(call(S("slow"), 1).attempt >= 2);
 }
 
+void TestEngine::stoppedEngineClaimsNothing()
+{
+    Engine *engine = newEngine(quick());
+    CALL(addAction(*engine, S("a")));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([{"type":"action","name":"a"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    QSignalSpy stopped(engine, &Engine::stopped);
+    engine->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 2000);
+
+    // A signal emitted now is stored with its run, but nothing runs until an engine starts.
+    const QString runId = emitOne(*engine, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    QVERIFY2(holdsFor([&] { return calls(S("a")) == 0; }, 300), "a stopped engine ran a handler");
+    QCOMPARE(statusOf(*engine, runId), S("pending"));
+    VERIFY_OK(engine->start());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    QCOMPARE(calls(S("a")), 1);
+}
+
+void TestEngine::runChangedAnnouncesEveryStatus()
+{
+    Engine *engine = newEngine(quick());
+    connect(engine, &Engine::runChanged, this,
+            [this](const WorkflowRun &run) { m_runEvents << run.id + S(" ") + toString(run.status); });
+    CALL(addAction(*engine, S("a")));
+    CALL(addAction(*engine, S("b")));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([
+        {"type":"action","name":"a"},
+        {"type":"delay","name":"pause","delayMs":400},
+        {"type":"action","name":"b"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    const QString runId = emitOne(*engine, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    const auto announced = [&] {
+        QStringList statuses;
+        for (const QString &event : std::as_const(m_runEvents)) {
+            if (event.startsWith(runId + S(" "))) {
+                const QString status = event.mid(runId.size() + 1);
+                if (statuses.isEmpty() || statuses.back() != status)
+                    statuses << status;
+            }
+        }
+        return statuses;
+    };
+
+    // While the run waits in its delay, a view that follows runChanged knows it waits.
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("waiting"), 2000);
+    QVERIFY2(announced().contains(S("waiting")), qPrintable(S("announced: ") + announced().join(S(", "))));
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    QCOMPARE(announced().join(S(" ")), S("pending running waiting running completed"));
+    // Every announced change is one Pulse's state machine allows.
+    const QStringList statuses = announced();
+    for (int i = 1; i < statuses.size(); ++i) {
+        const auto from = runStatusFromString(statuses[i - 1]);
+        const auto to = runStatusFromString(statuses[i]);
+        QVERIFY(from && to);
+        QVERIFY2(isAllowedTransition(*from, *to), qPrintable(statuses[i - 1] + S(" -> ") + statuses[i]));
+    }
+}
+
+void TestEngine::concurrencyLimitsRunningHandlers()
+{
+    EngineOptions options = quick();
+    options.concurrency = 2;
+    Engine *engine = newEngine(options);
+    Behaviour slow;
+    slow.sleepMs = 200;
+    CALL(addAction(*engine, S("slow"), slow));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([{"type":"action","name":"slow"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    QStringList runIds;
+    for (int i = 0; i < 5; ++i) {
+        runIds << emitOne(*engine, signalOf(S("go")));
+        QVERIFY(!runIds.back().isEmpty());
+    }
+    for (const QString &runId : std::as_const(runIds))
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    QCOMPARE(calls(S("slow")), 5);
+    QCOMPARE(m_maxLive, 2);
+}
+
+void TestEngine::throwingHandlerFailsTheAttempt()
+{
+    Engine *engine = newEngine(quick());
+    Behaviour throwsAction;
+    throwsAction.result = [](const StepContext &) -> Json { throw std::runtime_error("disk on fire"); };
+    Behaviour throwsCondition;
+    throwsCondition.condition = [](const StepContext &) -> bool { throw std::runtime_error("oracle on fire"); };
+    CALL(addAction(*engine, S("explodes"), throwsAction));
+    CALL(addCondition(*engine, S("wonders"), throwsCondition));
+    CALL(addAction(*engine, S("never")));
+    QVERIFY(!createWf(*engine, workflowJson(S("act"), R"([
+        {"type":"action","name":"explodes","retryPolicy":{"maxAttempts":2,"backoffMs":100}},
+        {"type":"action","name":"never"}])")).isEmpty());
+    QVERIFY(!createWf(*engine, workflowJson(S("ask"), R"([
+        {"type":"condition","name":"wonders"},{"type":"action","name":"never"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    const QString acting = emitOne(*engine, signalOf(S("act")));
+    const QString asking = emitOne(*engine, signalOf(S("ask")));
+    QVERIFY(!acting.isEmpty() && !asking.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, acting), S("failed"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, asking), S("failed"), 5000);
+    QCOMPARE(calls(S("explodes")), 2); // a throw is a failed attempt, and retried
+    QCOMPARE(calls(S("never")), 0);
+    const auto action = stepNamed(*engine, acting, S("explodes"));
+    QVERIFY(action);
+    QVERIFY2(action->errorMessage.value_or(QString()).contains(S("disk on fire")),
+             qPrintable(action->errorMessage.value_or(QString())));
+    const auto condition = stepNamed(*engine, asking, S("wonders"));
+    QVERIFY(condition);
+    QCOMPARE(toString(condition->status), S("failed"));
+    QVERIFY2(condition->errorMessage.value_or(QString()).contains(S("oracle on fire")),
+             qPrintable(condition->errorMessage.value_or(QString())));
+    // The engine goes on working.
+    CALL(addAction(*engine, S("fine")));
+    QVERIFY(!createWf(*engine, workflowJson(S("fine"), R"([{"type":"action","name":"fine"}])")).isEmpty());
+    const QString fine = emitOne(*engine, signalOf(S("fine")));
+    QVERIFY(!fine.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, fine), S("completed"), 5000);
+}
+
 // ==== 2. payload schemas ======================================================================
 
 namespace {
@@ -1512,6 +1647,40 @@ void TestEngine::expiredLeaseIsReclaimedByAnotherEngine()
                                                        .arg(toIsoUtc(won.startedAt), toIsoUtc(leaseEnd))));
 }
 
+void TestEngine::leaseIsRenewedWhileHandlerRuns()
+{
+    // Two live engines on one database (separate connections), a lease far shorter than the
+    // handler: the owner renews it, so the other never takes the step over.
+    m_extraStores.push_back(openSame());
+    QVERIFY(m_extraStores.back());
+    Behaviour slow;
+    slow.sleepMs = 1200;
+    slow.honourCancel = true;
+    EngineOptions a = quick(S("engine-a"));
+    a.lease = 300ms;
+    EngineOptions b = quick(S("engine-b"));
+    b.lease = 300ms;
+    Engine *engineA = newEngine(a);
+    Engine *engineB = newEngineOn(*m_extraStores.back(), b);
+    CALL(addAction(*engineA, S("slow"), slow));
+    CALL(addAction(*engineB, S("slow"), slow));
+    QVERIFY(!createWf(*engineA, workflowJson(S("go"), R"([{"type":"action","name":"slow"}])")).isEmpty());
+    VERIFY_OK(engineA->start());
+    VERIFY_OK(engineB->start());
+    const QString runId = emitOne(*engineA, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engineA, runId), S("completed"), 5000);
+    QCOMPARE(calls(S("slow")), 1);
+    QVERIFY2(!call(S("slow")).canceled, qPrintable(S("token fired: ") + call(S("slow")).cancelReason));
+    const auto step = stepNamed(*engineA, runId, S("slow"));
+    QVERIFY(step);
+    QCOMPARE(step->attempt, 1);
+    const auto attempts = m_store->getRunAttempts(runId);
+    VERIFY_OK(attempts);
+    QCOMPARE(int(attempts->size()), 1);
+    QCOMPARE(toString(attempts->front().status), S("completed"));
+}
+
 // ==== 6. retries and timeouts =================================================================
 
 void TestEngine::retryBackoffDoubles()
@@ -1867,6 +2036,36 @@ void TestEngine::parallelFailureCancelsSiblingsAndRetryResumes()
                                           "flaky:completed later:completed quick:completed slow:completed"));
 }
 
+void TestEngine::nestedParallelAndBranchConditions()
+{
+    Engine *engine = newEngine(quick());
+    for (const QString &name : { S("x"), S("y"), S("z"), S("skipped_in_branch"), S("after") })
+        CALL(addAction(*engine, name));
+    Behaviour no;
+    no.conditionValue = false;
+    CALL(addCondition(*engine, S("no"), no));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([
+        {"type":"parallel","name":"outer","branches":[
+            [{"type":"parallel","name":"inner","branches":[[{"type":"action","name":"x"}],[{"type":"action","name":"y"}]]}],
+            [{"type":"condition","name":"no"},{"type":"action","name":"skipped_in_branch"}],
+            [{"type":"action","name":"z"}]]},
+        {"type":"action","name":"after"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    const QString runId = emitOne(*engine, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    // A false condition ends its branch, not the run.
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    QCOMPARE(stepSetOf(*engine, runId), S("after:completed inner:completed no:completed outer:completed "
+                                          "skipped_in_branch:skipped x:completed y:completed z:completed"));
+    for (const QString &name : { S("x"), S("y"), S("z"), S("after") })
+        QCOMPARE(calls(name), 1);
+    QCOMPARE(calls(S("skipped_in_branch")), 0);
+    const auto run = engine->getRun(runId);
+    VERIFY_OK(run);
+    for (const char *key : { "x", "y", "z", "after" })
+        QVERIFY2(run->context.contains(key), qPrintable(js(run->context)));
+}
+
 // ==== 9. handlers and context =================================================================
 
 void TestEngine::handlerFieldAndContextAccumulation()
@@ -2015,21 +2214,46 @@ void TestEngine::cancelWaitingRunAndConflicts()
     QCOMPARE(stepsOf(*engine, done), S("a:completed"));
 }
 
+void TestEngine::cancelDuringRetryBackoff()
+{
+    Engine *engine = newEngine(quick());
+    Behaviour broken;
+    broken.fail = true;
+    CALL(addAction(*engine, S("broken"), broken));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([
+        {"type":"action","name":"broken","retryPolicy":{"maxAttempts":3,"backoffMs":300}}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    const QString runId = emitOne(*engine, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(stepStatus(*engine, runId, S("broken")), S("scheduled"), 3000);
+    QCOMPARE(calls(S("broken")), 1);
+
+    VERIFY_OK(engine->cancelRun(runId, S("enough")));
+    QCOMPARE(statusOf(*engine, runId), S("canceled"));
+    QCOMPARE(stepsOf(*engine, runId), S("broken:skipped"));
+    // The retry was due within 360 ms: it never comes.
+    QVERIFY2(holdsFor([&] { return calls(S("broken")) == 1; }, 700), "a cancelled run's retry ran");
+    QCOMPARE(stepsOf(*engine, runId), S("broken:skipped"));
+}
+
 void TestEngine::retryResumesAtFailedStep()
 {
     Engine *engine = newEngine(quick());
-    Behaviour once;
-    once.failFirst = 1;
+    Behaviour thrice;
+    thrice.failFirst = 3; // both attempts of the first round and the first of the retried one
     CALL(addAction(*engine, S("a")));
-    CALL(addAction(*engine, S("b"), once));
+    CALL(addAction(*engine, S("b"), thrice));
     CALL(addAction(*engine, S("c")));
     QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([
-        {"type":"action","name":"a"},{"type":"action","name":"b"},{"type":"action","name":"c"}])")).isEmpty());
+        {"type":"action","name":"a"},
+        {"type":"action","name":"b","retryPolicy":{"maxAttempts":2,"backoffMs":100}},
+        {"type":"action","name":"c"}])")).isEmpty());
     VERIFY_OK(engine->start());
     const QString runId = emitOne(*engine, signalOf(S("go")));
     QVERIFY(!runId.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("failed"), 5000);
     QCOMPARE(stepsOf(*engine, runId), S("a:completed b:failed"));
+    QCOMPARE(calls(S("b")), 2);
     auto failed = engine->getFailedRuns();
     VERIFY_OK(failed);
     QCOMPARE(int(failed->size()), 1);
@@ -2041,10 +2265,11 @@ void TestEngine::retryResumesAtFailedStep()
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
     QCOMPARE(stepsOf(*engine, runId), S("a:completed b:completed c:completed"));
     QCOMPARE(calls(S("a")), 1);
-    QCOMPARE(calls(S("b")), 2);
+    // The retry policy counts afresh after retryRun: two more attempts, the second succeeds.
+    QCOMPARE(calls(S("b")), 4);
     QCOMPARE(calls(S("c")), 1);
-    // The retried attempt sees what the earlier steps left.
-    QVERIFY(call(S("b"), 1).runContext.contains("a"));
+    // The retried attempts see what the earlier steps left.
+    QVERIFY(call(S("b"), 2).runContext.contains("a"));
     failed = engine->getFailedRuns();
     VERIFY_OK(failed);
     QCOMPARE(int(failed->size()), 0);
@@ -2101,6 +2326,49 @@ void TestEngine::replayMarksRunsAndSkipsUnsafeActions()
     QCOMPARE(int(byTrigger->size()), 2);
     QCOMPARE(int(std::count_if(byTrigger->begin(), byTrigger->end(), [](const WorkflowRun &r) { return r.isReplay; })), 1);
     VERIFY_ERROR(engine->replay(newId(IdPrefix::Trigger)), ErrorCode::NotFound);
+}
+
+void TestEngine::dryRunReplaySkipsActions()
+{
+    Engine *engine = newEngine(quick());
+    CALL(addCondition(*engine, S("gate")));
+    CALL(addAction(*engine, S("safe"), {}, true));
+    CALL(addAction(*engine, S("unsafe"), {}, false));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([
+        {"type":"condition","name":"gate"},
+        {"type":"action","name":"safe"},
+        {"type":"action","name":"unsafe"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    const auto emitted = engine->emitSignal(signalOf(S("go")));
+    VERIFY_OK(emitted);
+    QCOMPARE(int(emitted->runIds.size()), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, emitted->runIds.front()), S("completed"), 5000);
+    QCOMPARE(calls(S("gate")), 1);
+    QCOMPARE(calls(S("safe")), 1);
+    QCOMPARE(calls(S("unsafe")), 1);
+
+    ReplayOptions options;
+    options.dryRun = true;
+    const auto replayed = engine->replay(emitted->trigger.id, options);
+    VERIFY_OK(replayed);
+    QCOMPARE(int(replayed->size()), 1);
+    const QString runId = replayed->front();
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    const auto run = engine->getRun(runId);
+    VERIFY_OK(run);
+    QVERIFY(run->isReplay);
+    QVERIFY(run->isDryRun);
+    QCOMPARE(stepsOf(*engine, runId), S("gate:completed safe:skipped unsafe:skipped"));
+    QCOMPARE(calls(S("gate")), 2); // conditions are evaluated
+    QVERIFY(call(S("gate"), 1).isReplay);
+    QCOMPARE(calls(S("safe")), 1);   // replay-safe or not, no action runs
+    QCOMPARE(calls(S("unsafe")), 1);
+    const std::vector<RunTimelineEntry> timeline = timelineOf(*engine, runId);
+    for (const QString &name : { S("safe"), S("unsafe") }) {
+        QVERIFY2(std::any_of(timeline.begin(), timeline.end(), [&](const RunTimelineEntry &e) {
+            return e.type == TimelineType::StepSkipped && e.stepName == name && jstring(e.detail, "reason") == S("dry run");
+        }), qPrintable(name + S(" has no step_skipped entry saying \"dry run\"")));
+    }
 }
 
 void TestEngine::dryRunReplaySkipsActionsAndDelays()
