@@ -188,4 +188,10 @@ Status PostgresStore::insertHeartbeatRows(const std::vector<Heartbeat> &heartbea
     return {};
 }
 
+QString PostgresStore::mergeContextSql(const QString &) const
+{
+    return QStringLiteral("UPDATE {p}workflow_runs SET context = jsonb_set(COALESCE(context, CAST('{}' AS jsonb)), "
+                          "ARRAY[CAST(:key AS text)], CAST(:value AS jsonb), true) WHERE id = :id RETURNING context");
+}
+
 } // namespace vigil

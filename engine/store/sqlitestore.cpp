@@ -122,4 +122,13 @@ ErrorCode SqliteStore::errorCodeFor(const QSqlError &error) const
     }
 }
 
+QString SqliteStore::mergeContextSql(const QString &key) const
+{
+    // A JSON path label is quoted with ", which cannot itself be escaped in SQLite's paths.
+    if (key.contains(QLatin1Char('"')) || key.contains(QLatin1Char('\\')))
+        return {};
+    return QStringLiteral("UPDATE {p}workflow_runs SET context = json_set(COALESCE(context, '{}'), "
+                          "'$.\"' || :key || '\"', json(:value)) WHERE id = :id RETURNING context");
+}
+
 } // namespace vigil

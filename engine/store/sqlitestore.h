@@ -30,6 +30,7 @@ protected:
     QString claimSql() const override;
     QString tagConditionSql() const override;
     QString insertionOrderSql() const override;
+    QString mergeContextSql(const QString &key) const override;
     bool failedStatementAbortsTransaction() const override { return false; }
     bool canLoseConnection() const override { return false; }
     bool forwardOnly() const override { return true; }

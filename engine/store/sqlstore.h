@@ -99,6 +99,7 @@ public:
 
     Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) override;
     Result<WorkflowRun> getRun(const QString &id) override;
+    Result<WorkflowRun> getRunHead(const QString &id) override;
     Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) override;
     Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch) override;
     Status updateRunProgress(const QString &id, const RunPatch &patch) override;
@@ -172,6 +173,9 @@ protected:
     virtual QString tagConditionSql() const = 0;
     // An expression giving insertion order of step runs and logs rows.
     virtual QString insertionOrderSql() const = 0;
+    // Sets context[:key] = :value (JSON text) in one statement for run :id, RETURNING the
+    // new context. Empty when the key cannot be expressed (the caller falls back).
+    virtual QString mergeContextSql(const QString &key) const = 0;
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
     // later COMMIT then silently rolls back).
     virtual bool failedStatementAbortsTransaction() const = 0;
@@ -206,6 +210,7 @@ protected:
     Result<Json> readJson(const QVariant &value, const char *column) const;
 
     static QString signalColumns();
+    static QString runHeadColumns(); // the run's columns with NULL for its snapshot
     static QString stepColumns(const QString &alias = {});
     static QString heartbeatInsertColumns();
     // The values of one heartbeat, in heartbeatInsertColumns() order.

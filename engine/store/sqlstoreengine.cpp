@@ -100,6 +100,19 @@ Result<std::vector<QString>> SqlStore::skipSteps(const std::vector<QString> &ste
 
 Result<Json> SqlStore::mergeRunContext(const QString &runId, const QString &key, const Json &value)
 {
+    if (const QString sql = mergeContextSql(key); !sql.isEmpty()) {
+        Result<SqlRows> rows = exec(sql, { { ":key", bindString(key) }, { ":value", QString::fromUtf8(dumpJson(value)) },
+                                           { ":id", runId } },
+                                    "merge run context");
+        if (!rows)
+            return rows.error();
+        if (!rows->next()) {
+            if (rows->lastError().isValid())
+                return fail(rows->lastError(), "merge run context");
+            return makeError(ErrorCode::NotFound, QStringLiteral("run %1 not found").arg(runId));
+        }
+        return readJson(rows->value(0), "context");
+    }
     return inTransaction([&]() -> Result<Json> {
         // Touching the row first takes its write lock (PostgreSQL; SQLite's transaction holds
         // the database's), so two branches finishing at once never lose each other's key.
@@ -159,15 +172,22 @@ Status SqlStore::recordAttemptStarts(const std::vector<StepAttempt> &attempts)
 
 Status SqlStore::recordAttemptEnd(const StepAttempt &attempt)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}step_attempts SET status = :status, ended_at = :ended_at, "
-                                               "error = :error WHERE step_run_id = :step_run_id AND attempt = :attempt "
-                                               "AND status = 'running'"),
-                                { { ":status", toString(attempt.status) },
-                                  { ":ended_at", bindTime(attempt.endedAt.isValid() ? attempt.endedAt : nowUtc()) },
-                                  { ":error", bindText(attempt.error) },
-                                  { ":step_run_id", bindString(attempt.stepRunId) },
-                                  { ":attempt", attempt.attempt } },
-                                "record attempt end");
+    Result<SqlRows> rows = exec(
+        QStringLiteral("INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
+                       "ended_at, status, error) VALUES (:step_run_id, :run_id, :attempt, :owner, :scheduled_for, "
+                       ":started_at, :ended_at, :status, :error) ON CONFLICT (step_run_id, attempt) DO UPDATE SET "
+                       "status = excluded.status, ended_at = excluded.ended_at, error = excluded.error "
+                       "WHERE {p}step_attempts.status = 'running'"),
+        { { ":step_run_id", bindString(attempt.stepRunId) },
+          { ":run_id", bindString(attempt.runId) },
+          { ":attempt", attempt.attempt },
+          { ":owner", bindString(attempt.owner) },
+          { ":scheduled_for", bindTime(attempt.scheduledFor) },
+          { ":started_at", bindTime(attempt.startedAt) },
+          { ":ended_at", bindTime(attempt.endedAt.isValid() ? attempt.endedAt : nowUtc()) },
+          { ":status", toString(attempt.status) },
+          { ":error", bindText(attempt.error) } },
+        "record attempt end");
     if (!rows)
         return rows.error();
     return {};

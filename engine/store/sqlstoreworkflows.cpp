@@ -136,14 +136,16 @@ Result<WorkflowRun> SqlStore::readRun(const SqlRows &row) const
     run.currentStepIndex = int(row.integer(6));
     run.isReplay = row.boolean(7);
     run.isDryRun = row.boolean(8);
-    Result<Json> snapshot = readJson(row.value(9), "definition_snapshot");
-    if (!snapshot)
-        return snapshot.error();
-    Result<WorkflowDefinition> definition = fromJson<WorkflowDefinition>(*snapshot);
-    if (!definition)
-        return makeError(ErrorCode::Database,
-                         QStringLiteral("run %1: definition snapshot: %2").arg(run.id, definition.error().message));
-    run.definitionSnapshot = std::move(definition).value();
+    if (!row.value(9).isNull()) { // NULL: a head read (getRunHead) skipped it
+        Result<Json> snapshot = readJson(row.value(9), "definition_snapshot");
+        if (!snapshot)
+            return snapshot.error();
+        Result<WorkflowDefinition> definition = fromJson<WorkflowDefinition>(*snapshot);
+        if (!definition)
+            return makeError(ErrorCode::Database,
+                             QStringLiteral("run %1: definition snapshot: %2").arg(run.id, definition.error().message));
+        run.definitionSnapshot = std::move(definition).value();
+    }
     run.startedAt = readTime(row.value(10));
     run.completedAt = readTime(row.value(11));
     run.failedAt = readTime(row.value(12));
@@ -496,6 +498,19 @@ Result<WorkflowRun> SqlStore::getRun(const QString &id)
                    &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
 }
 
+QString SqlStore::runHeadColumns()
+{
+    static const QString columns = QString(kRunColumns).replace(QStringLiteral("definition_snapshot"), QStringLiteral("NULL"));
+    return columns;
+}
+
+Result<WorkflowRun> SqlStore::getRunHead(const QString &id)
+{
+    return readOne(exec(QStringLiteral("SELECT ") + runHeadColumns() + QStringLiteral(" FROM {p}workflow_runs WHERE id = :id"),
+                        { { ":id", id } }, "get run"),
+                   &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
+}
+
 Result<Page<WorkflowRun>> SqlStore::listRuns(const RunFilter &filter, const PageRequest &page)
 {
     Filter where;
@@ -558,7 +573,7 @@ Result<WorkflowRun> SqlStore::transitionRun(const QString &id, RunStatus to, con
         Result<WorkflowRun> updated = readOne(
             exec(QStringLiteral("UPDATE {p}workflow_runs SET ") + sets.join(QStringLiteral(", "))
                      + QStringLiteral(" WHERE id = :id AND status IN (") + from.join(QStringLiteral(", "))
-                     + QStringLiteral(") RETURNING ") + kRunColumns,
+                     + QStringLiteral(") RETURNING ") + runHeadColumns(),
                  binds, "transition run"),
             &SqlStore::readRun, "transition run", QString());
         if (updated || updated.error().code != ErrorCode::NotFound)

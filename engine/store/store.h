@@ -178,10 +178,14 @@ public:
     // Inserts the run and its first step runs in one transaction.
     virtual Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) = 0;
     virtual Result<WorkflowRun> getRun(const QString &id) = 0;
+    // The run without its definitionSnapshot (left default): what the executor reads per
+    // step, since the snapshot never changes and is cached.
+    virtual Result<WorkflowRun> getRunHead(const QString &id) = 0;
     virtual Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) = 0;
     // Guarded by the state machine (isAllowedTransition) in the same statement: a forbidden
     // transition answers Conflict ("run run_x cannot go from completed to running") and
-    // changes nothing; an unknown id answers NotFound. Answers the updated run.
+    // changes nothing; an unknown id answers NotFound. Answers the updated run, without its
+    // definitionSnapshot (as getRunHead).
     virtual Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch = {}) = 0;
     // Progress without a status change (current step, context). NotFound for unknown ids.
     virtual Status updateRunProgress(const QString &id, const RunPatch &patch) = 0;
@@ -240,7 +244,8 @@ public:
     virtual Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) = 0;
     // Attempt records: one row per claim of a step.
     virtual Status recordAttemptStarts(const std::vector<StepAttempt> &attempts) = 0;
-    // Ends the attempt (stepRunId, attempt) if it is still running: status, endedAt, error.
+    // Ends the attempt (stepRunId, attempt) if it is still running: status, endedAt, error;
+    // inserts it whole when its start was never recorded (fast steps write one row).
     virtual Status recordAttemptEnd(const StepAttempt &attempt) = 0;
     virtual Result<std::vector<StepAttempt>> getRunAttempts(const QString &runId) = 0;
 

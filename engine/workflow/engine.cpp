@@ -88,7 +88,7 @@ Status Engine::Private::checkPayload(const TriggerInput &input) const
     return validateAgainstSchema(registration->payloadSchema, input.payload, QStringLiteral("payload"));
 }
 
-Result<EmitResult> Engine::Private::emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool)
+Status Engine::Private::checkInput(const TriggerInput &input) const
 {
     for (const auto &[field, value] : { std::pair { "tenantId", &input.tenantId }, std::pair { "source", &input.source },
                                         std::pair { "type", &input.type } }) {
@@ -97,55 +97,99 @@ Result<EmitResult> Engine::Private::emit(const TriggerInput &input, const std::o
     }
     if (!input.payload.is_null() && !input.payload.is_object())
         return makeError(ErrorCode::Invalid, QStringLiteral("payload: expected an object"));
-    if (Status ok = checkPayload(input); !ok)
-        return ok.error();
-
-    TriggerEnvelope envelope;
-    static_cast<TriggerInput &>(envelope) = input;
-    if (envelope.payload.is_null())
-        envelope.payload = Json::object();
-    envelope.createdAt = nowUtc();
-    envelope.id = newId(IdPrefix::Trigger, envelope.createdAt);
-    envelope.dedupKey = dedupKey;
-
-    EmitResult result;
-    // The signal and its runs commit together: a crash never leaves a signal that
-    // matched nothing because its runs were lost.
-    const Status committed = db.transaction([&]() -> Status {
-        Result<SignalInsert> inserted = db.insertSignal(envelope);
-        if (!inserted)
-            return inserted.error();
-        result.trigger = inserted->envelope;
-        result.deduplicated = !inserted->inserted;
-        if (result.deduplicated)
-            return {};
-        Result<std::vector<QString>> runs = startRuns(result.trigger, false, false);
-        if (!runs)
-            return runs.error();
-        result.runIds = std::move(runs).value();
-        return {};
-    });
-    if (!committed)
-        return committed.error();
-    if (!result.deduplicated) {
-        triggerCache.insert(result.trigger.id, result.trigger);
-        Q_EMIT q->signalEmitted(result.trigger);
-        for (const QString &runId : result.runIds)
-            publishRun(runId);
-        schedulePump();
-        armWakeTimer();
-    }
-    return result;
+    return checkPayload(input);
 }
 
-Result<std::vector<QString>> Engine::Private::startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun)
+Result<EmitResult> Engine::Private::emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool)
 {
-    Result<std::vector<WorkflowDefinition>> definitions = db.enabledDefinitionsFor(trigger.tenantId, trigger.type);
+    Result<std::vector<EmitResult>> results = emitMany({ Engine::SignalRequest { input, dedupKey } });
+    if (!results)
+        return results.error();
+    return std::move(results->front());
+}
+
+Result<std::vector<EmitResult>> Engine::Private::emitMany(const std::vector<Engine::SignalRequest> &requests)
+{
+    for (size_t i = 0; i < requests.size(); ++i) {
+        if (Status ok = checkInput(requests[i].input); !ok)
+            return requests.size() == 1 ? ok.error()
+                                        : makeError(ErrorCode::Invalid,
+                                                    QStringLiteral("signals[%1]: %2").arg(i).arg(ok.error().message));
+    }
+    const QDateTime now = nowUtc();
+    std::vector<EmitResult> results(requests.size());
+    std::vector<WorkflowRun> started;
+    // A signal and its runs commit together: a crash never leaves a signal whose runs were
+    // lost. A batch shares one commit.
+    const Status committed = db.transaction([&]() -> Status {
+        started.clear();
+        for (size_t i = 0; i < requests.size(); ++i) {
+            TriggerEnvelope envelope;
+            static_cast<TriggerInput &>(envelope) = requests[i].input;
+            if (envelope.payload.is_null())
+                envelope.payload = Json::object();
+            envelope.createdAt = now;
+            envelope.id = newId(IdPrefix::Trigger, now);
+            envelope.dedupKey = requests[i].dedupKey;
+            Result<SignalInsert> inserted = db.insertSignal(envelope);
+            if (!inserted)
+                return inserted.error();
+            results[i] = EmitResult { inserted->envelope, {}, !inserted->inserted };
+            if (results[i].deduplicated)
+                continue;
+            Result<std::vector<WorkflowRun>> runs = startRuns(results[i].trigger, false, false);
+            if (!runs)
+                return runs.error();
+            for (WorkflowRun &run : runs.value()) {
+                results[i].runIds.push_back(run.id);
+                started.push_back(std::move(run));
+            }
+        }
+        return {};
+    });
+    if (!committed) {
+        for (const WorkflowRun &run : started)
+            snapshots.remove(run.id);
+        return committed.error();
+    }
+    for (const EmitResult &result : results) {
+        if (result.deduplicated)
+            continue;
+        triggerCache.insert(result.trigger.id, result.trigger);
+        Q_EMIT q->signalEmitted(result.trigger);
+    }
+    for (const WorkflowRun &run : started)
+        Q_EMIT q->runChanged(run);
+    if (!started.empty())
+        schedulePump(); // a run that opens with a delay is found by the pump's nextDueAt
+    return results;
+}
+
+Result<std::vector<WorkflowDefinition>> Engine::Private::matchingDefinitions(const QString &tenantId, const QString &type)
+{
+    // Every emit needs them and they rarely change: keep them a second. Local edits clear
+    // the cache at once; other processes' edits are seen within the second.
+    const QString key = tenantId + QLatin1Char('\n') + type;
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    if (const auto it = definitionCache.constFind(key); it != definitionCache.cend() && nowMs - it->loadedAtMs < 1000)
+        return it->definitions;
+    Result<std::vector<WorkflowDefinition>> loaded = db.enabledDefinitionsFor(tenantId, type);
+    if (!loaded)
+        return loaded.error();
+    if (definitionCache.size() > 1000)
+        definitionCache.clear();
+    definitionCache.insert(key, CachedDefinitions { loaded.value(), nowMs });
+    return loaded;
+}
+
+Result<std::vector<WorkflowRun>> Engine::Private::startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun)
+{
+    Result<std::vector<WorkflowDefinition>> definitions = matchingDefinitions(trigger.tenantId, trigger.type);
     if (!definitions)
         return definitions.error();
-    std::vector<QString> runIds;
+    std::vector<WorkflowRun> runs;
     const QDateTime now = nowUtc();
-    for (WorkflowDefinition &definition : definitions.value()) {
+    for (const WorkflowDefinition &definition : definitions.value()) {
         if (definition.environmentFilter && definition.environmentFilter != trigger.environment)
             continue;
         if (definition.resourceTypeFilter && definition.resourceTypeFilter != trigger.resourceType)
@@ -161,20 +205,27 @@ Result<std::vector<QString>> Engine::Private::startRuns(const TriggerEnvelope &t
         run.isDryRun = isDryRun;
         run.createdAt = now;
         run.updatedAt = now;
-        run.definitionSnapshot = std::move(definition);
-        const WorkflowStepRun first = newStepRow(run, run.definitionSnapshot.steps.front(), 0, std::nullopt, std::nullopt, now);
+        run.definitionSnapshot = definition;
+        const WorkflowStepRun first = newStepRow(run, definition.steps.front(), 0, std::nullopt, std::nullopt, now);
         if (Status created = db.createRun(run, { first }); !created)
             return created.error();
         if (first.status == StepStatus::Scheduled) {
             // A run that opens with a delay is running and waiting from the start.
             if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Running); !moved)
                 return moved.error();
-            if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Waiting); !moved)
+            Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Waiting);
+            if (!moved)
                 return moved.error();
+            run.status = moved->status;
+            run.startedAt = moved->startedAt;
         }
-        runIds.push_back(run.id);
+        if (snapshots.size() > 20000)
+            snapshots.clear();
+        snapshots.insert(run.id, std::make_shared<const WorkflowDefinition>(definition));
+        run.definitionSnapshot = WorkflowDefinition(); // views get heads; the snapshot is cached
+        runs.push_back(std::move(run));
     }
-    return runIds;
+    return runs;
 }
 
 Result<TriggerEnvelope> Engine::Private::cachedTrigger(const QString &id)
@@ -273,6 +324,21 @@ Engine::~Engine()
 }
 
 Registry &Engine::registry() { return d->registry; }
+
+Status Engine::registerTrigger(const QString &type, TriggerRegistration registration)
+{
+    return d->registry.registerTrigger(type, std::move(registration));
+}
+
+Status Engine::registerAction(const QString &name, ActionHandler handler, ActionOptions options)
+{
+    return d->registry.registerAction(name, std::move(handler), std::move(options));
+}
+
+Status Engine::registerCondition(const QString &name, ConditionHandler handler, ConditionOptions options)
+{
+    return d->registry.registerCondition(name, std::move(handler), std::move(options));
+}
 const EngineOptions &Engine::options() const { return d->options; }
 QString Engine::ownerId() const { return d->options.ownerId; }
 bool Engine::isRunning() const { return d->running; }
@@ -314,6 +380,13 @@ void Engine::stop()
 Result<EmitResult> Engine::emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey)
 {
     return d->emit(input, dedupKey);
+}
+
+Result<std::vector<EmitResult>> Engine::emitSignals(const std::vector<SignalRequest> &requests)
+{
+    if (requests.empty())
+        return std::vector<EmitResult>();
+    return d->emitMany(requests);
 }
 
 Result<WorkflowRun> Engine::getRun(const QString &runId) { return d->db.getRun(runId); }
@@ -401,6 +474,7 @@ Result<WorkflowDefinition> Engine::createWorkflow(WorkflowDefinition definition)
     definition.createdAt = definition.updatedAt = now;
     if (Status created = d->db.createDefinition(definition); !created)
         return created.error();
+    d->forgetDefinitions();
     d->rescheduleCron(definition.id);
     Q_EMIT workflowChanged(definition.id);
     return definition;
@@ -413,6 +487,7 @@ Result<WorkflowDefinition> Engine::updateWorkflow(WorkflowDefinition definition,
     Result<WorkflowDefinition> updated = d->db.updateDefinition(definition, expectedVersion);
     if (!updated)
         return updated.error();
+    d->forgetDefinitions();
     d->rescheduleCron(updated->id);
     Q_EMIT workflowChanged(updated->id);
     return updated;
@@ -422,6 +497,7 @@ Status Engine::deleteWorkflow(const QString &definitionId)
 {
     if (Status ok = d->db.deleteDefinition(definitionId); !ok)
         return ok;
+    d->forgetDefinitions();
     d->rescheduleCron(definitionId);
     Q_EMIT workflowChanged(definitionId);
     return {};
@@ -431,6 +507,7 @@ Status Engine::enableWorkflow(const QString &definitionId)
 {
     if (Status ok = d->db.setDefinitionEnabled(definitionId, true); !ok)
         return ok;
+    d->forgetDefinitions();
     d->rescheduleCron(definitionId);
     Q_EMIT workflowChanged(definitionId);
     return {};
@@ -440,6 +517,7 @@ Status Engine::disableWorkflow(const QString &definitionId)
 {
     if (Status ok = d->db.setDefinitionEnabled(definitionId, false); !ok)
         return ok;
+    d->forgetDefinitions();
     d->rescheduleCron(definitionId);
     Q_EMIT workflowChanged(definitionId);
     return {};

@@ -12,6 +12,7 @@
 // queued calls (EngineHost). Handlers are coroutines, so a slow handler never blocks
 // other runs; at most `concurrency` handlers run at once.
 
+#include "model/metatypes.h"
 #include "workflow/registry.h"
 
 #include <QObject>
@@ -75,6 +76,10 @@ public:
     ~Engine() override;
 
     Registry &registry();
+    // Pulse's registration calls, on the engine as in Pulse (they forward to registry()).
+    Status registerTrigger(const QString &type, TriggerRegistration registration);
+    Status registerAction(const QString &name, ActionHandler handler, ActionOptions options = {});
+    Status registerCondition(const QString &name, ConditionHandler handler, ConditionOptions options = {});
     const EngineOptions &options() const;
     QString ownerId() const;
 
@@ -90,6 +95,15 @@ public:
 
     // ---- signals ----------------------------------------------------------------------
     Result<EmitResult> emitSignal(const TriggerInput &input, const std::optional<QString> &dedupKey = std::nullopt);
+    // Several signals in one transaction (the collector raising many misses at once). All
+    // are checked first: one invalid signal refuses the batch with its index in the message
+    // ("signals[3]: payload.misses: ...") and stores nothing.
+    struct SignalRequest
+    {
+        TriggerInput input;
+        std::optional<QString> dedupKey;
+    };
+    Result<std::vector<EmitResult>> emitSignals(const std::vector<SignalRequest> &requests);
 
     // ---- queries ----------------------------------------------------------------------
     Result<WorkflowRun> getRun(const QString &runId);

@@ -44,11 +44,26 @@ struct AttemptOutcome
     bool release = false; // Canceled at shutdown: hand the step back at once
 };
 
-// What decide() needs to finish an attempt once its handler answers.
+// Runs' definition snapshots never change: they are shared, and places point into them.
+using SnapshotPtr = std::shared_ptr<const WorkflowDefinition>;
+
+// A claimed step on its way through the executor: the row, its run (without snapshot),
+// the snapshot, and where in it the step sits.
 struct PendingStep
 {
     WorkflowStepRun step;
     WorkflowRun run;
+    SnapshotPtr snapshot;
+    StepPlace place;
+};
+
+// One piece of the next group commit. write() runs inside the shared transaction and
+// answers false when it was fenced out before writing anything (a lost lease); after()
+// runs once the transaction committed.
+struct CommitJob
+{
+    std::function<Result<bool>()> write;
+    std::function<void()> after;
 };
 
 class Engine::Private final : public HandlerServices
@@ -64,6 +79,15 @@ public:
     bool stopping = false;
     QHash<QString, InFlight> inflight; // by step run id
     QHash<QString, PendingStep> m_pending; // by step run id, alongside inflight
+    QHash<QString, SnapshotPtr> snapshots;  // by run id
+    std::vector<CommitJob> commitQueue;
+    bool flushQueued = false;
+    struct CachedDefinitions
+    {
+        std::vector<WorkflowDefinition> definitions;
+        qint64 loadedAtMs = 0;
+    };
+    QHash<QString, CachedDefinitions> definitionCache; // "tenant\ntype" -> enabled definitions
     QTimer wakeTimer;   // the one timer for the earliest due row
     QTimer pollTimer;   // work made due by other processes, expired leases
     QTimer leaseTimer;  // renews the leases of running handlers
@@ -80,7 +104,11 @@ public:
 
     // engine.cpp
     Result<EmitResult> emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool fromCron = false);
-    Result<std::vector<QString>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
+    Result<std::vector<EmitResult>> emitMany(const std::vector<Engine::SignalRequest> &requests);
+    Status checkInput(const TriggerInput &input) const;
+    Result<std::vector<WorkflowRun>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
+    Result<std::vector<WorkflowDefinition>> matchingDefinitions(const QString &tenantId, const QString &type);
+    void forgetDefinitions() { definitionCache.clear(); }
     Status checkPayload(const TriggerInput &input) const;
     void log(const QString &runId, const std::optional<QString> &stepRunId, const QString &tenantId, LogLevel level,
              const QString &message, const Json &data = Json());
@@ -91,24 +119,27 @@ public:
     void pump();
     void armWakeTimer();
     void dispatch(WorkflowStepRun step);
-    void runHandler(WorkflowStepRun step, WorkflowRun run, StepPlace place, TriggerEnvelope trigger);
+    void runHandler(PendingStep pending, TriggerEnvelope trigger);
     void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
-    void finishAttempt(const WorkflowStepRun &step, const WorkflowRun &run, const StepPlace &place,
-                       const AttemptOutcome &outcome);
+    void finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome);
     Status advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place, int skipCount,
                    bool endSequence, std::vector<WorkflowStepRun> &inserted, bool &sequenceEnded);
+    void enqueueCommit(CommitJob job);
+    void flushCommits();
+    Result<SnapshotPtr> snapshotOf(const QString &runId);
+    void armWakeAt(const QDateTime &due);
     void settleParallel(const QString &runId, const QString &parentStepRunId);
     void failUpwards(const WorkflowRun &run, const WorkflowStepRun &failedStep, const QString &error);
     void renewLeases();
     void finishStop();
-    Result<StepPlace> locate(const WorkflowRun &run, const WorkflowStepRun &step,
+    Result<StepPlace> locate(const WorkflowDefinition &snapshot, const WorkflowStepRun &step,
                              const std::vector<WorkflowStepRun> *allSteps);
     WorkflowStepRun newStepRow(const WorkflowRun &run, const WorkflowStep &step, int index,
                                const std::optional<QString> &parent, std::optional<int> branch,
                                const QDateTime &now) const;
     void completeRun(const QString &runId, RunStatus status, const QString &why);
+    void announceRunEnd(const WorkflowRun &run, RunStatus status); // signals and hooks, after commit
     void cancelLocal(const std::vector<QString> &stepRunIds, const QString &reason);
-    void publishRun(const QString &runId);
     void publishStep(const WorkflowStepRun &step);
     void fireStepHook(const WorkflowRun &run, const WorkflowStepRun &step);
 

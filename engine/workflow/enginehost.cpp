@@ -2,6 +2,7 @@
 #include "enginehost.h"
 
 #include "core/logging.h"
+#include "model/metatypes.h"
 
 #include <QEventLoop>
 #include <QSemaphore>
@@ -28,6 +29,7 @@ EngineHost::EngineHost(Config config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
 {
+    registerMetaTypes();
     m_thread.setObjectName(QStringLiteral("vigil-engine"));
     m_worker = new QObject;
     m_worker->moveToThread(&m_thread);

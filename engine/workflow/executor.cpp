@@ -101,8 +101,8 @@ void Engine::Private::pump()
         dispatch(std::move(step));
     if (full)
         schedulePump();
-    else
-        armWakeTimer();
+    else if (commitQueue.empty())
+        armWakeTimer(); // with commits pending, their after() arms what they scheduled
 }
 
 void Engine::Private::armWakeTimer()
@@ -118,21 +118,106 @@ void Engine::Private::armWakeTimer()
         wakeTimer.stop(); // the poll timer still looks for other processes' work
         return;
     }
-    const qint64 waitMs = std::max<qint64>(0, nowUtc().msecsTo(*due.value()));
-    if (waitMs == 0)
-        schedulePump();
-    else
-        wakeTimer.start(int(std::min<qint64>(waitMs, options.pollInterval.count() * 60)));
+    wakeTimer.stop();
+    armWakeAt(*due.value());
 }
 
-Result<StepPlace> Engine::Private::locate(const WorkflowRun &run, const WorkflowStepRun &step,
+void Engine::Private::armWakeAt(const QDateTime &due)
+{
+    if (!running || stopping)
+        return;
+    const qint64 waitMs = std::max<qint64>(0, nowUtc().msecsTo(due));
+    if (waitMs == 0) {
+        schedulePump();
+        return;
+    }
+    // Keep the earlier of the current target and this one.
+    if (wakeTimer.isActive() && wakeTimer.remainingTime() <= waitMs)
+        return;
+    wakeTimer.start(int(std::min<qint64>(waitMs, options.pollInterval.count() * 60)));
+}
+
+void Engine::Private::enqueueCommit(CommitJob job)
+{
+    commitQueue.push_back(std::move(job));
+    if (flushQueued)
+        return;
+    flushQueued = true;
+    // Every outcome decided in this turn of the event loop commits in one transaction:
+    // on SQLite a commit costs far more than the statements in it.
+    QTimer::singleShot(0, q, [this] { flushCommits(); });
+}
+
+void Engine::Private::flushCommits()
+{
+    flushQueued = false;
+    std::vector<CommitJob> jobs = std::move(commitQueue);
+    commitQueue.clear();
+    if (jobs.empty())
+        return;
+    std::vector<char> written(jobs.size(), 0);
+    const Status batch = db.transaction([&]() -> Status {
+        for (size_t i = 0; i < jobs.size(); ++i) {
+            Result<bool> wrote = jobs[i].write();
+            if (!wrote)
+                return wrote.error();
+            written[i] = wrote.value();
+        }
+        return {};
+    });
+    if (batch) {
+        for (size_t i = 0; i < jobs.size(); ++i) {
+            if (written[i] && jobs[i].after)
+                jobs[i].after();
+        }
+    } else {
+        // One job failed: commit them one by one, so only that one is lost (its lease
+        // expires and the step runs again).
+        qCInfo(lcEngine).noquote() << "group commit of" << jobs.size() << "outcomes failed (" << batch.error().message
+                                   << "); committing them one by one";
+        for (CommitJob &job : jobs) {
+            bool wrote = false;
+            const Status one = db.transaction([&]() -> Status {
+                Result<bool> result = job.write();
+                if (!result)
+                    return result.error();
+                wrote = result.value();
+                return {};
+            });
+            if (one && wrote && job.after)
+                job.after();
+            else if (!one)
+                qCWarning(lcEngine).noquote() << "outcome not recorded:" << one.error().message;
+        }
+    }
+    if (stopping && inflight.isEmpty() && commitQueue.empty())
+        finishStop();
+    else
+        schedulePump();
+}
+
+Result<SnapshotPtr> Engine::Private::snapshotOf(const QString &runId)
+{
+    if (const auto it = snapshots.constFind(runId); it != snapshots.cend())
+        return *it;
+    Result<WorkflowRun> full = db.getRun(runId);
+    if (!full)
+        return full.error();
+    if (snapshots.size() > 20000)
+        snapshots.clear();
+    SnapshotPtr snapshot = std::make_shared<const WorkflowDefinition>(std::move(full->definitionSnapshot));
+    snapshots.insert(runId, snapshot);
+    return snapshot;
+}
+
+Result<StepPlace> Engine::Private::locate(const WorkflowDefinition &snapshot, const WorkflowStepRun &step,
                                           const std::vector<WorkflowStepRun> *allSteps)
 {
-    const std::vector<WorkflowStep> *sequence = &run.definitionSnapshot.steps;
+    const std::vector<WorkflowStep> *sequence = &snapshot.steps;
     if (step.parentStepRunId) {
         std::vector<WorkflowStepRun> fetched;
         if (!allSteps) {
-            Result<std::vector<WorkflowStepRun>> rows = db.getRunSteps(run.id);
+            Result<std::vector<WorkflowStepRun>> rows = db.getRunSteps(step.runId);
             if (!rows)
                 return rows.error();
             fetched = std::move(rows).value();
@@ -142,7 +227,7 @@ Result<StepPlace> Engine::Private::locate(const WorkflowRun &run, const Workflow
                                          [&](const WorkflowStepRun &row) { return row.id == *step.parentStepRunId; });
         if (parent == allSteps->end())
             return makeError(ErrorCode::Internal, QStringLiteral("step %1: parent %2 not found").arg(step.id, *step.parentStepRunId));
-        Result<StepPlace> parentPlace = locate(run, *parent, allSteps);
+        Result<StepPlace> parentPlace = locate(snapshot, *parent, allSteps);
         if (!parentPlace)
             return parentPlace.error();
         const int branch = step.branchIndex.value_or(-1);
@@ -184,54 +269,73 @@ WorkflowStepRun Engine::Private::newStepRow(const WorkflowRun &run, const Workfl
 void Engine::Private::dispatch(WorkflowStepRun step)
 {
     const QDateTime now = nowUtc();
-    Result<WorkflowRun> fetched = db.getRun(step.runId);
-    if (!fetched) {
-        qCWarning(lcEngine).noquote() << "step" << step.id << "of unknown run:" << fetched.error().message;
-        (void)db.finishStep({ step.id, options.ownerId, step.attempt, StepStatus::Failed, now, Json(),
-                              fetched.error().message });
+    Result<WorkflowRun> head = db.getRunHead(step.runId);
+    Result<SnapshotPtr> snapshot = head ? snapshotOf(step.runId) : Result<SnapshotPtr>(head.error());
+    if (!head || !snapshot) {
+        const QString error = (!head ? head.error() : snapshot.error()).message;
+        qCWarning(lcEngine).noquote() << "step" << step.id << "cannot be run:" << error;
+        (void)db.finishStep({ step.id, options.ownerId, step.attempt, StepStatus::Failed, now, Json(), error });
         return;
     }
-    WorkflowRun run = std::move(fetched).value();
+    PendingStep pending { std::move(step), std::move(head).value(), std::move(snapshot).value(), {} };
+    WorkflowRun &run = pending.run;
+    const WorkflowStepRun &claimed = pending.step;
 
-    // Every claim is an attempt; a claim above 1 after a lost lease closes the lost one.
-    if (step.attempt > 1) {
-        StepAttempt lost { step.id, run.id, step.attempt - 1 };
+    // A claim above the first after a lost lease closes the lost attempt (a no-op when
+    // that attempt ended normally, e.g. failed and was retried).
+    if (claimed.attempt > 1) {
+        StepAttempt lost { claimed.id, run.id, claimed.attempt - 1, options.ownerId };
         lost.status = AttemptStatus::Lost;
         lost.endedAt = now;
         lost.error = QStringLiteral("lease expired: the process running it stopped or lost the database");
-        (void)db.recordAttemptEnd(lost);
+        enqueueCommit({ [this, lost]() -> Result<bool> {
+                           if (Status ok = db.recordAttemptEnd(lost); !ok)
+                               return ok.error();
+                           return true;
+                       },
+                        {} });
     }
-    StepAttempt started { step.id, run.id, step.attempt, options.ownerId, step.scheduledFor, step.startedAt };
-    (void)db.recordAttemptStarts({ started });
 
     if (isTerminal(run.status)) {
-        AttemptOutcome outcome { AttemptOutcome::Kind::Skipped };
-        outcome.error = QStringLiteral("run is %1").arg(toString(run.status));
-        (void)db.finishStep({ step.id, options.ownerId, step.attempt, StepStatus::Skipped, now, Json(), outcome.error });
-        StepAttempt ended = started;
-        ended.status = AttemptStatus::Skipped;
-        ended.endedAt = now;
-        ended.error = outcome.error;
-        (void)db.recordAttemptEnd(ended);
+        AttemptOutcome skipped { AttemptOutcome::Kind::Skipped };
+        skipped.error = QStringLiteral("run is %1").arg(toString(run.status));
+        Result<StepPlace> place = locate(*pending.snapshot, claimed, nullptr);
+        pending.place = place.valueOr(StepPlace {});
+        if (pending.place.step) {
+            finishAttempt(pending, skipped);
+        } else {
+            (void)db.finishStep({ claimed.id, options.ownerId, claimed.attempt, StepStatus::Skipped, now, Json(), skipped.error });
+        }
         return;
     }
     if (run.status == RunStatus::Pending) {
-        if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Running); moved) {
-            run = std::move(moved).value();
-            publishRun(run.id);
-        }
+        // Joins this turn's group commit; a run cancelled meanwhile stays cancelled.
+        const QString runId = run.id;
+        auto moved = std::make_shared<WorkflowRun>();
+        enqueueCommit({ [this, runId, moved]() -> Result<bool> {
+                           Result<WorkflowRun> result = db.transitionRun(runId, RunStatus::Running);
+                           if (!result)
+                               return result.error().code == ErrorCode::Conflict ? Result<bool>(false) : Result<bool>(result.error());
+                           *moved = std::move(result).value();
+                           return true;
+                       },
+                        [this, moved] { Q_EMIT q->runChanged(*moved); } });
+        run.status = RunStatus::Running;
+        run.startedAt = now;
     }
 
-    Result<StepPlace> place = locate(run, step, nullptr);
+    Result<StepPlace> place = locate(*pending.snapshot, claimed, nullptr);
     if (!place) {
-        AttemptOutcome outcome { AttemptOutcome::Kind::Failed };
-        outcome.error = place.error().message;
         // No place means no retry policy: fail for good.
-        (void)db.finishStep({ step.id, options.ownerId, step.attempt, StepStatus::Failed, now, Json(), outcome.error });
-        failUpwards(run, step, outcome.error);
+        (void)db.finishStep({ claimed.id, options.ownerId, claimed.attempt, StepStatus::Failed, now, Json(),
+                              place.error().message });
+        WorkflowStepRun failed = claimed;
+        failed.status = StepStatus::Failed;
+        failUpwards(run, failed, place.error().message);
         return;
     }
-    const WorkflowStep &definition = *place->step;
+    pending.place = place.value();
+    const WorkflowStep &definition = *pending.place.step;
 
     switch (definition.type) {
     case StepType::Delay: {
@@ -240,38 +344,38 @@ void Engine::Private::dispatch(WorkflowStepRun step)
             outcome.kind = AttemptOutcome::Kind::Skipped;
             outcome.error = QStringLiteral("dry run");
         } else {
-            const qint64 lateMs = step.scheduledFor.isValid() ? std::max<qint64>(0, step.scheduledFor.msecsTo(now)) : 0;
+            const qint64 lateMs = claimed.scheduledFor.isValid() ? std::max<qint64>(0, claimed.scheduledFor.msecsTo(now)) : 0;
             outcome.result = Json { { "delayMs", definition.delayMs.value_or(0) }, { "lateMs", lateMs } };
         }
-        finishAttempt(step, run, *place, outcome);
+        finishAttempt(pending, outcome);
         return;
     }
     case StepType::Parallel: {
-        std::vector<WorkflowStepRun> children;
+        auto children = std::make_shared<std::vector<WorkflowStepRun>>();
         for (size_t b = 0; b < definition.branches.size(); ++b) {
             if (!definition.branches[b].empty())
-                children.push_back(newStepRow(run, definition.branches[b].front(), 0, step.id, int(b), now));
+                children->push_back(newStepRow(run, definition.branches[b].front(), 0, claimed.id, int(b), now));
         }
-        const Status spawned = db.transaction([&]() -> Status {
-            if (Status parked = db.parkStep(step.id, options.ownerId, step.attempt); !parked)
-                return parked;
-            return db.insertStepRuns(children);
-        });
-        if (!spawned) {
-            qCWarning(lcEngine).noquote() << "parallel step" << step.id << "could not start its branches:"
-                                          << spawned.error().message;
-            return; // the lease expires and the step is claimed again
-        }
-        StepAttempt ended = started;
-        ended.status = AttemptStatus::Completed;
-        ended.endedAt = now;
-        (void)db.recordAttemptEnd(ended);
-        step.leaseOwner.reset();
-        publishStep(step);
-        for (const WorkflowStepRun &child : children)
-            publishStep(child);
-        armWakeTimer();
-        schedulePump();
+        StepAttempt attempt { claimed.id, run.id, claimed.attempt, options.ownerId, claimed.scheduledFor,
+                              claimed.startedAt, now, AttemptStatus::Completed };
+        WorkflowStepRun parked = claimed;
+        parked.leaseOwner.reset();
+        parked.leaseExpiresAt = QDateTime();
+        enqueueCommit({ [this, parked, attempt, children]() -> Result<bool> {
+                           if (Status ok = db.parkStep(parked.id, options.ownerId, attempt.attempt); !ok)
+                               return ok.error().code == ErrorCode::Conflict ? Result<bool>(false) : Result<bool>(ok.error());
+                           if (Status ok = db.insertStepRuns(*children); !ok)
+                               return ok.error();
+                           if (Status ok = db.recordAttemptEnd(attempt); !ok)
+                               return ok.error();
+                           return true;
+                       },
+                        [this, parked, children] {
+                            publishStep(parked);
+                            for (const WorkflowStepRun &child : *children)
+                                publishStep(child);
+                            schedulePump();
+                        } });
         return;
     }
     case StepType::Action: {
@@ -279,12 +383,12 @@ void Engine::Private::dispatch(WorkflowStepRun step)
         AttemptOutcome skipped { AttemptOutcome::Kind::Skipped };
         if (run.isDryRun) {
             skipped.error = QStringLiteral("dry run");
-            finishAttempt(step, run, *place, skipped);
+            finishAttempt(pending, skipped);
             return;
         }
         if (run.isReplay && action && !action->options.replaySafe) {
             skipped.error = QStringLiteral("not replay-safe: skipped during replay");
-            finishAttempt(step, run, *place, skipped);
+            finishAttempt(pending, skipped);
             return;
         }
         break;
@@ -296,46 +400,48 @@ void Engine::Private::dispatch(WorkflowStepRun step)
     if (!trigger) {
         AttemptOutcome failed { AttemptOutcome::Kind::Failed };
         failed.error = QStringLiteral("cannot load signal %1: %2").arg(run.triggerId, trigger.error().message);
-        finishAttempt(step, run, *place, failed);
+        finishAttempt(pending, failed);
         return;
     }
-    runHandler(std::move(step), std::move(run), *place, trigger.value());
+    runHandler(std::move(pending), trigger.value());
 }
 
-void Engine::Private::runHandler(WorkflowStepRun step, WorkflowRun run, StepPlace place, TriggerEnvelope trigger)
+void Engine::Private::runHandler(PendingStep pending, TriggerEnvelope trigger)
 {
-    const WorkflowStep &definition = *place.step;
+    const WorkflowStep &definition = *pending.place.step;
     const QString name = definition.handlerName();
+    const QString stepRunId = pending.step.id;
+    const int attempt = pending.step.attempt;
+
     StepContext context;
-    context.tenantId = run.tenantId;
+    context.tenantId = pending.run.tenantId;
     context.trigger = trigger;
-    context.run = run;
-    context.step = step;
-    context.config = run.definitionSnapshot.config;
-    context.isReplay = run.isReplay;
+    context.run = pending.run;
+    context.run.definitionSnapshot = *pending.snapshot; // Pulse's ctx.run carries the snapshot
+    context.step = pending.step;
+    context.config = pending.snapshot->config;
+    context.isReplay = pending.run.isReplay;
     context.services = this;
-    const QString runId = run.id;
-    const QString stepRunId = step.id;
-    const QString tenantId = run.tenantId;
+    const QString runId = pending.run.id;
+    const QString tenantId = pending.run.tenantId;
     context.logSink = [this, runId, stepRunId, tenantId](LogLevel level, const QString &message, const Json &data) {
         log(runId, stepRunId, tenantId, level, message, data);
     };
 
     Result<Json> rendered = renderTemplates(definition.config.is_null() ? Json::object() : definition.config,
-                                            scopeFor(trigger, run));
+                                            scopeFor(trigger, context.run));
     if (!rendered) {
         AttemptOutcome failed { AttemptOutcome::Kind::Failed };
         failed.error = rendered.error().message;
-        finishAttempt(step, run, place, failed);
+        finishAttempt(pending, failed);
         return;
     }
     context.stepConfig = std::move(rendered).value();
 
     InFlight entry;
-    entry.runId = run.id;
-    entry.attempt = step.attempt;
+    entry.runId = runId;
+    entry.attempt = attempt;
     context.cancel = entry.cancel;
-    const int attempt = step.attempt;
     if (definition.timeoutMs) {
         auto *timer = new QTimer(q);
         timer->setSingleShot(true);
@@ -348,8 +454,9 @@ void Engine::Private::runHandler(WorkflowStepRun step, WorkflowRun run, StepPlac
         timer->start(int(std::min<qint64>(timeoutMs, INT_MAX)));
         entry.timeout = timer;
     }
+    const StepAttempt started { stepRunId, runId, attempt, options.ownerId, pending.step.scheduledFor, pending.step.startedAt };
     inflight.insert(stepRunId, entry);
-    m_pending.insert(stepRunId, PendingStep { step, run });
+    m_pending.insert(stepRunId, std::move(pending));
 
     if (definition.type == StepType::Action) {
         const Registry::Action *action = registry.action(name);
@@ -393,6 +500,16 @@ void Engine::Private::runHandler(WorkflowStepRun step, WorkflowRun run, StepPlac
                            decide(stepRunId, attempt, outcome);
                        });
     }
+    // A handler still running now is a slow one: record its start, so a crash shows the
+    // attempt it interrupted. Fast handlers write one attempt row when they finish.
+    if (inflight.contains(stepRunId)) {
+        enqueueCommit({ [this, started]() -> Result<bool> {
+                           if (Status ok = db.recordAttemptStarts({ started }); !ok)
+                               return ok.error();
+                           return true;
+                       },
+                        {} });
+    }
 }
 
 void Engine::Private::decide(const QString &stepRunId, int attempt, AttemptOutcome outcome)
@@ -407,21 +524,18 @@ void Engine::Private::decide(const QString &stepRunId, int attempt, AttemptOutco
         it->cancel.cancel(outcome.error); // tell the handler to stop
     inflight.erase(it);
     const PendingStep pending = m_pending.take(stepRunId);
-
-    Result<StepPlace> place = locate(pending.run, pending.step, nullptr);
-    if (place)
-        finishAttempt(pending.step, pending.run, place.value(), outcome);
-    if (stopping && inflight.isEmpty())
+    if (pending.place.step)
+        finishAttempt(pending, outcome);
+    if (stopping && inflight.isEmpty() && commitQueue.empty())
         finishStop();
-    else
-        schedulePump();
 }
 
-void Engine::Private::finishAttempt(const WorkflowStepRun &step, const WorkflowRun &run, const StepPlace &place,
-                                    const AttemptOutcome &outcome)
+void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome)
 {
     const QDateTime now = nowUtc();
-    const WorkflowStep &definition = *place.step;
+    const WorkflowStepRun &step = pending.step;
+    const WorkflowRun &run = pending.run;
+    const WorkflowStep &definition = *pending.place.step;
     StepAttempt attempt { step.id, run.id, step.attempt, options.ownerId, step.scheduledFor, step.startedAt, now,
                           attemptStatusOf(outcome.kind) };
     if (!outcome.error.isEmpty() && outcome.kind != AttemptOutcome::Kind::Completed)
@@ -431,10 +545,17 @@ void Engine::Private::finishAttempt(const WorkflowStepRun &step, const WorkflowR
         // Cancelled by cancelRun or a failed sibling (the row is already skipped), by a lost
         // lease (the row is someone else's now), or by shutdown (release it at once so the
         // next process need not wait for the lease to expire).
-        if (outcome.release)
-            (void)db.finishStep({ step.id, options.ownerId, step.attempt, StepStatus::Scheduled, now, Json(),
-                                  QStringLiteral("released at shutdown") });
-        (void)db.recordAttemptEnd(attempt);
+        const bool release = outcome.release;
+        const QString owner = options.ownerId;
+        enqueueCommit({ [this, attempt, release, owner, now]() -> Result<bool> {
+                           if (release)
+                               (void)db.finishStep({ attempt.stepRunId, owner, attempt.attempt, StepStatus::Scheduled, now,
+                                                     Json(), QStringLiteral("released at shutdown") });
+                           if (Status ok = db.recordAttemptEnd(attempt); !ok)
+                               return ok.error();
+                           return true;
+                       },
+                        {} });
         return;
     }
 
@@ -444,28 +565,35 @@ void Engine::Private::finishAttempt(const WorkflowStepRun &step, const WorkflowR
         const int attemptsThisRound = step.attempt - step.attemptFloor;
         if (attemptsThisRound < policy.maxAttempts) {
             const qint64 delay = retryDelayMs(policy, attemptsThisRound);
-            const Status retried = db.finishStep({ step.id, options.ownerId, step.attempt, StepStatus::Scheduled,
-                                                   now.addMSecs(delay), outcome.result, outcome.error });
-            (void)db.recordAttemptEnd(attempt);
-            if (!retried) {
-                qCInfo(lcEngine).noquote() << "step" << step.id << "attempt" << step.attempt
-                                           << "result dropped:" << retried.error().message;
-                return;
-            }
-            log(run.id, step.id, run.tenantId, LogLevel::Warn,
-                QStringLiteral("attempt %1 of %2 failed: %3; retrying in %4 ms")
-                    .arg(attemptsThisRound)
-                    .arg(policy.maxAttempts)
-                    .arg(outcome.error)
-                    .arg(delay),
-                Json { { "event", "step_retrying" }, { "attempt", step.attempt }, { "retryInMs", delay } });
+            const QDateTime retryAt = now.addMSecs(delay);
+            const StepFinish finish { step.id, options.ownerId, step.attempt, StepStatus::Scheduled, retryAt,
+                                      outcome.result, outcome.error };
+            const ExecutionLog note { newId(IdPrefix::Log, now), run.id, step.id, run.tenantId, LogLevel::Warn,
+                                      QStringLiteral("attempt %1 of %2 failed: %3; retrying in %4 ms")
+                                          .arg(attemptsThisRound)
+                                          .arg(policy.maxAttempts)
+                                          .arg(outcome.error)
+                                          .arg(delay),
+                                      Json { { "event", "step_retrying" }, { "attempt", step.attempt }, { "retryInMs", delay } },
+                                      now };
             WorkflowStepRun changed = step;
             changed.status = StepStatus::Scheduled;
-            changed.scheduledFor = now.addMSecs(delay);
+            changed.scheduledFor = retryAt;
             changed.errorMessage = outcome.error;
             changed.leaseOwner.reset();
-            publishStep(changed);
-            armWakeTimer();
+            enqueueCommit({ [this, finish, attempt, note]() -> Result<bool> {
+                               if (Status ok = db.finishStep(finish); !ok)
+                                   return ok.error().code == ErrorCode::Conflict ? Result<bool>(false) : Result<bool>(ok.error());
+                               if (Status ok = db.recordAttemptEnd(attempt); !ok)
+                                   return ok.error();
+                               if (Status ok = db.appendLogs({ note }); !ok)
+                                   return ok.error();
+                               return true;
+                           },
+                            [this, changed, retryAt] {
+                                publishStep(changed);
+                                armWakeAt(retryAt);
+                            } });
             return;
         }
     }
@@ -482,56 +610,88 @@ void Engine::Private::finishAttempt(const WorkflowStepRun &step, const WorkflowR
         else
             skipCount = onFalse.skipCount();
     }
-
-    std::vector<WorkflowStepRun> inserted;
-    bool sequenceEnded = false;
-    const Status committed = db.transaction([&]() -> Status {
-        std::optional<QString> error;
-        if (finalStatus != StepStatus::Completed)
-            error = outcome.error;
-        if (Status finished = db.finishStep({ step.id, options.ownerId, step.attempt, finalStatus, now, outcome.result, error });
-            !finished)
-            return finished;
-        if (finalStatus == StepStatus::Completed && !outcome.contextData.is_null()) {
-            if (Result<Json> merged = db.mergeRunContext(run.id, definition.name, outcome.contextData); !merged)
-                return merged.error();
-        }
-        if (failed)
-            return {};
-        return advance(run, step, place, skipCount, endSequence, inserted, sequenceEnded);
-    });
-    (void)db.recordAttemptEnd(attempt);
-    if (!committed) {
-        if (committed.error().code == ErrorCode::Conflict)
-            qCInfo(lcEngine).noquote() << "step" << step.id << "attempt" << step.attempt
-                                       << "lost its lease; its result is dropped";
-        else
-            qCWarning(lcEngine).noquote() << "step" << step.id << "could not be recorded:" << committed.error().message;
-        return; // the lease expires and the step runs again (at-least-once)
-    }
-
-    WorkflowStepRun finished = step;
-    finished.status = finalStatus;
-    finished.completedAt = now;
-    finished.result = outcome.result;
-    finished.leaseOwner.reset();
+    std::optional<QString> error;
     if (finalStatus != StepStatus::Completed)
-        finished.errorMessage = outcome.error;
-    publishStep(finished);
-    for (const WorkflowStepRun &row : inserted)
-        publishStep(row);
-    fireStepHook(run, finished);
+        error = outcome.error;
+    const StepFinish finish { step.id, options.ownerId, step.attempt, finalStatus, now, outcome.result, error };
 
-    if (failed) {
-        failUpwards(run, finished, outcome.error);
-    } else if (sequenceEnded) {
-        if (step.parentStepRunId)
-            settleParallel(run.id, *step.parentStepRunId);
-        else
-            completeRun(run.id, RunStatus::Completed, QString());
-    }
-    if (!inserted.empty())
-        armWakeTimer();
+    struct Advance
+    {
+        std::vector<WorkflowStepRun> inserted;
+        bool sequenceEnded = false;
+        std::optional<WorkflowRun> completedRun; // the run, when this step completed it
+    };
+    auto state = std::make_shared<Advance>();
+    enqueueCommit(
+        { [this, pending, finish, attempt, outcome, failed, skipCount, endSequence, state]() -> Result<bool> {
+             *state = Advance {}; // written afresh if the group commit is retried one by one
+             if (Status ok = db.finishStep(finish); !ok)
+                 return ok.error().code == ErrorCode::Conflict ? Result<bool>(false) : Result<bool>(ok.error());
+             if (finish.status == StepStatus::Completed && !outcome.contextData.is_null()) {
+                 if (Result<Json> merged = db.mergeRunContext(pending.run.id, pending.place.step->name, outcome.contextData);
+                     !merged)
+                     return merged.error();
+             }
+             if (Status ok = db.recordAttemptEnd(attempt); !ok)
+                 return ok.error();
+             if (failed && !pending.step.parentStepRunId) {
+                 // A top-level step that failed for good fails its run in the same commit.
+                 Result<WorkflowRun> failedRun = db.transitionRun(pending.run.id, RunStatus::Failed);
+                 if (failedRun)
+                     state->completedRun = std::move(failedRun).value();
+                 else if (failedRun.error().code != ErrorCode::Conflict)
+                     return failedRun.error();
+                 const ExecutionLog note { newId(IdPrefix::Log), pending.run.id, std::nullopt, pending.run.tenantId,
+                                           LogLevel::Error,
+                                           QStringLiteral("run failed: step \"%1\": %2").arg(pending.step.stepName, outcome.error),
+                                           Json(), nowUtc() };
+                 if (Status ok = db.appendLogs({ note }); !ok)
+                     return ok.error();
+                 return true;
+             }
+             if (failed)
+                 return true;
+             if (Status ok = advance(pending.run, pending.step, pending.place, skipCount, endSequence, state->inserted,
+                                     state->sequenceEnded);
+                 !ok)
+                 return ok.error();
+             if (state->sequenceEnded && !pending.step.parentStepRunId) {
+                 // The last top-level step completes its run in the same commit.
+                 Result<WorkflowRun> completed = db.transitionRun(pending.run.id, RunStatus::Completed);
+                 if (completed)
+                     state->completedRun = std::move(completed).value();
+                 else if (completed.error().code != ErrorCode::Conflict) // cancelled meanwhile: cancel wins
+                     return completed.error();
+             }
+             return true;
+         },
+          [this, pending, finish, outcome, failed, state] {
+              WorkflowStepRun finished = pending.step;
+              finished.status = finish.status;
+              finished.completedAt = finish.at;
+              finished.result = outcome.result;
+              finished.leaseOwner.reset();
+              finished.errorMessage = finish.errorMessage;
+              publishStep(finished);
+              for (const WorkflowStepRun &row : state->inserted)
+                  publishStep(row);
+              fireStepHook(pending.run, finished);
+              if (failed) {
+                  if (pending.step.parentStepRunId)
+                      failUpwards(pending.run, finished, outcome.error);
+                  else if (state->completedRun)
+                      announceRunEnd(*state->completedRun, RunStatus::Failed);
+              } else if (state->sequenceEnded) {
+                  if (pending.step.parentStepRunId)
+                      settleParallel(pending.run.id, *pending.step.parentStepRunId);
+                  else if (state->completedRun)
+                      announceRunEnd(*state->completedRun, RunStatus::Completed);
+              }
+              for (const WorkflowStepRun &row : state->inserted) {
+                  if (row.status == StepStatus::Scheduled)
+                      armWakeAt(row.scheduledFor);
+              }
+          } });
 }
 
 Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place,
@@ -582,16 +742,17 @@ Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &s
 
 void Engine::Private::settleParallel(const QString &runId, const QString &parentStepRunId)
 {
-    Result<WorkflowRun> fetched = db.getRun(runId);
+    Result<WorkflowRun> fetched = db.getRunHead(runId);
+    Result<SnapshotPtr> snapshot = snapshotOf(runId);
     Result<std::vector<WorkflowStepRun>> rows = db.getRunSteps(runId);
-    if (!fetched || !rows)
+    if (!fetched || !snapshot || !rows)
         return; // the periodic sweep settles it later
     const WorkflowRun &run = fetched.value();
     const auto parent = std::find_if(rows->begin(), rows->end(),
                                      [&](const WorkflowStepRun &row) { return row.id == parentStepRunId; });
     if (parent == rows->end() || parent->status != StepStatus::Running || parent->leaseOwner)
         return;
-    Result<StepPlace> place = locate(run, *parent, &rows.value());
+    Result<StepPlace> place = locate(*snapshot.value(), *parent, &rows.value());
     if (!place)
         return;
     const WorkflowStep &definition = *place->step;
@@ -729,21 +890,20 @@ void Engine::Private::completeRun(const QString &runId, RunStatus status, const 
     }
     if (status == RunStatus::Failed && !why.isEmpty())
         log(runId, std::nullopt, moved->tenantId, LogLevel::Error, QStringLiteral("run failed: %1").arg(why));
-    Q_EMIT q->runChanged(moved.value());
+    announceRunEnd(moved.value(), status);
+}
+
+void Engine::Private::announceRunEnd(const WorkflowRun &run, RunStatus status)
+{
+    snapshots.remove(run.id);
+    Q_EMIT q->runChanged(run);
     if (options.onRunComplete) {
         try {
-            options.onRunComplete(RunCompleteEvent { moved.value(), status });
+            options.onRunComplete(RunCompleteEvent { run, status });
         } catch (...) {
             qCWarning(lcEngine) << "onRunComplete hook threw; ignored";
         }
     }
-}
-
-void Engine::Private::publishRun(const QString &runId)
-{
-    Result<WorkflowRun> run = db.getRun(runId);
-    if (run)
-        Q_EMIT q->runChanged(run.value());
 }
 
 void Engine::Private::publishStep(const WorkflowStepRun &step)

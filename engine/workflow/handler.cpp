@@ -8,7 +8,7 @@
 namespace vigil {
 
 namespace {
-const char *const kFieldTypeNames[] = { "string", "integer", "number", "boolean", "object", "array", "stringList" };
+const char *const kFieldTypeNames[] = { "string", "integer", "number", "boolean", "object", "array", "stringList", "any" };
 
 bool hasType(const Json &value, ConfigField::Type type)
 {
@@ -21,6 +21,7 @@ bool hasType(const Json &value, ConfigField::Type type)
     case ConfigField::Type::Array: return value.is_array();
     case ConfigField::Type::StringList:
         return value.is_array() && std::all_of(value.begin(), value.end(), [](const Json &item) { return item.is_string(); });
+    case ConfigField::Type::Any: return true;
     }
     return false;
 }
@@ -35,6 +36,7 @@ QString expected(ConfigField::Type type)
     case ConfigField::Type::Object: return QStringLiteral("an object");
     case ConfigField::Type::Array: return QStringLiteral("an array");
     case ConfigField::Type::StringList: return QStringLiteral("an array of strings");
+    case ConfigField::Type::Any: return QStringLiteral("any value");
     }
     return {};
 }

@@ -23,7 +23,8 @@ class Store;
 // check a step's config before it runs.
 struct ConfigField
 {
-    enum class Type { String, Integer, Number, Boolean, Object, Array, StringList };
+    // Any: a value of any JSON type (expression's `value`, an HTTP body); the handler checks it.
+    enum class Type { String, Integer, Number, Boolean, Object, Array, StringList, Any };
     QString name;
     Type type = Type::String;
     bool required = false;

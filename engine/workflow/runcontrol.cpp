@@ -121,17 +121,22 @@ Result<std::vector<QString>> Engine::replay(const QString &triggerId, ReplayOpti
     Result<TriggerEnvelope> trigger = d->db.getSignal(triggerId);
     if (!trigger)
         return trigger.error();
-    Result<std::vector<QString>> runIds = makeError(ErrorCode::Internal, QString());
+    std::vector<WorkflowRun> runs;
     const Status committed = d->db.transaction([&]() -> Status {
-        runIds = d->startRuns(trigger.value(), true, options.dryRun);
-        return runIds ? Status() : Status(runIds.error());
+        Result<std::vector<WorkflowRun>> started = d->startRuns(trigger.value(), true, options.dryRun);
+        if (!started)
+            return started.error();
+        runs = std::move(started).value();
+        return {};
     });
     if (!committed)
         return committed.error();
-    for (const QString &runId : runIds.value())
-        d->publishRun(runId);
+    std::vector<QString> runIds;
+    for (const WorkflowRun &run : runs) {
+        runIds.push_back(run.id);
+        Q_EMIT runChanged(run);
+    }
     d->schedulePump();
-    d->armWakeTimer();
     return runIds;
 }
 
