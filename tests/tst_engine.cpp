@@ -166,6 +166,7 @@ struct Behaviour
     bool conditionValue = true;
     QString logMessage; // written with ctx.log when set
     Json logData;
+    std::function<void(const StepContext &)> onStart; // called when the handler starts, before it suspends
 };
 
 } // namespace
@@ -215,6 +216,7 @@ private Q_SLOTS:
     void payloadSchemaAcceptsValidPayload();
     void payloadSchemaRefusesBadPayload_data();
     void payloadSchemaRefusesBadPayload();
+    void emitSignalsBatchIsAllOrNothing();
     // 3. matching
     void matchingSelectsTenantTypeEnabledAndFilters();
     void definitionSnapshotIsFrozen();
@@ -223,6 +225,7 @@ private Q_SLOTS:
     void delayedRunCompletesAfterRestart();
     // 5. leases
     void expiredLeaseIsReclaimedByAnotherEngine();
+    void crashRightAfterHandlerStart();
     void leaseIsRenewedWhileHandlerRuns();
     // 6. retries and timeouts
     void retryBackoffDoubles();
@@ -532,6 +535,8 @@ QCoro::Task<ActionResult> TestEngine::runAction(QString name, StepContext ctx)
     const int index = startCall(name, ctx);
     ++m_live;
     m_maxLive = std::max(m_maxLive, m_live);
+    if (behaviour.onStart)
+        behaviour.onStart(ctx);
     const int sleepMs = behaviour.sleepPlan.empty()
         ? behaviour.sleepMs
         : behaviour.sleepPlan[std::min(size_t(nth), behaviour.sleepPlan.size() - 1)];
@@ -786,7 +791,7 @@ void TestEngine::apiSurfaceRoundTrip()
     TriggerRegistration registration;
     registration.source = S("heartbeat");
     registration.resourceType = S("service");
-    VERIFY_OK(engine->registry().registerTrigger(S("heartbeat.missed"), registration));
+    VERIFY_OK(engine->registerTrigger(S("heartbeat.missed"), registration)); // Pulse's call, on the engine
     Behaviour incident;
     incident.logMessage = S("Incident created");
     incident.logData = J(R"({"incidentId":"inc_1"})");
@@ -795,13 +800,17 @@ void TestEngine::apiSurfaceRoundTrip()
     };
     CALL(addAction(*engine, S("create_incident"), incident));
     CALL(addCondition(*engine, S("is_still_failing")));
+    VERIFY_OK(engine->registerAction(S("spare_action"), [this](StepContext ctx) { return runAction(S("spare_action"), std::move(ctx)); }));
+    VERIFY_OK(engine->registerCondition(S("spare_condition"), [this](StepContext ctx) { return runCondition(S("spare_condition"), std::move(ctx)); }));
+    VERIFY_ERROR(engine->registerCondition(S(""), [this](StepContext ctx) { return runCondition(S("x"), std::move(ctx)); }),
+                 ErrorCode::Invalid);
     VERIFY_ERROR(engine->registry().registerAction(
                      S("bad name!"), [this](StepContext ctx) { return runAction(S("x"), std::move(ctx)); }),
                  ErrorCode::Invalid);
     QVERIFY(engine->registry().trigger(S("heartbeat.missed")));
     QCOMPARE(engine->registry().trigger(S("heartbeat.missed"))->source, S("heartbeat"));
-    QCOMPARE(engine->registry().actionNames(), QStringList { S("create_incident") });
-    QCOMPARE(engine->registry().conditionNames(), QStringList { S("is_still_failing") });
+    QCOMPARE(engine->registry().actionNames(), (QStringList { S("create_incident"), S("spare_action") }));
+    QCOMPARE(engine->registry().conditionNames(), (QStringList { S("is_still_failing"), S("spare_condition") }));
 
     const QString workflowId = createWf(*engine, J(R"({
         "tenantId": "workspace_1", "name": "Incident on missed heartbeat", "triggerType": "heartbeat.missed",
@@ -1363,6 +1372,45 @@ void TestEngine::payloadSchemaRefusesBadPayload()
     QCOMPARE(calls(S("mark")), 0);
 }
 
+void TestEngine::emitSignalsBatchIsAllOrNothing()
+{
+    Engine *engine = newEngine(quick());
+    TriggerRegistration registration;
+    registration.source = S("heartbeat");
+    registration.payloadSchema = heartbeatSchema();
+    VERIFY_OK(engine->registerTrigger(S("heartbeat.missed"), registration));
+    CALL(addAction(*engine, S("mark")));
+    QVERIFY(!createWf(*engine, workflowJson(S("heartbeat.missed"), R"([{"type":"action","name":"mark"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    QSignalSpy emittedSpy(engine, &Engine::signalEmitted);
+
+    const auto request = [](const char *payload) {
+        Engine::SignalRequest r;
+        r.input = signalOf(S("heartbeat.missed"));
+        r.input.payload = J(payload);
+        return r;
+    };
+    const auto refused = engine->emitSignals({ request(R"({"lastSeenAt":"2026-03-01T10:00:00Z","misses":1})"),
+                                               request(R"({"lastSeenAt":"2026-03-01T10:00:00Z","misses":0})") });
+    VERIFY_ERROR(refused, ErrorCode::Invalid);
+    QVERIFY2(refused.error().message.startsWith(S("signals[1]: payload.misses: ")), qPrintable(refused.error().message));
+    QCOMPARE(emittedSpy.count(), 0);
+    QCOMPARE(signalCount(), 0);
+    QCOMPARE(runCount(), 0);
+
+    const auto accepted = engine->emitSignals({ request(R"({"lastSeenAt":"2026-03-01T10:00:00Z","misses":1})"),
+                                                request(R"({"lastSeenAt":"2026-03-01T10:00:00Z","misses":2})") });
+    VERIFY_OK(accepted);
+    QCOMPARE(int(accepted->size()), 2);
+    QVERIFY((*accepted)[0].trigger.id != (*accepted)[1].trigger.id);
+    for (const EmitResult &result : accepted.value()) {
+        QCOMPARE(int(result.runIds.size()), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, result.runIds.front()), S("completed"), 5000);
+    }
+    QCOMPARE(emittedSpy.count(), 2);
+    QCOMPARE(calls(S("mark")), 2);
+}
+
 // ==== 3. matching =============================================================================
 
 void TestEngine::matchingSelectsTenantTypeEnabledAndFilters()
@@ -1609,6 +1657,12 @@ void TestEngine::expiredLeaseIsReclaimedByAnotherEngine()
     const QString runId = emitOne(*engineA, signalOf(S("go")));
     QVERIFY(!runId.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(calls(S("hang")), 1, 3000);
+    // The claim's attempt record is written (crashRightAfterHandlerStart crashes before).
+    const auto attemptRecorded = [&] {
+        const auto attempts = m_store->getRunAttempts(runId);
+        return attempts && attempts->size() == 1 && attempts->front().owner == S("engine-a");
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(attemptRecorded(), 3000);
 
     // A crash: the engine goes away without stop(); its rows stay running under its lease.
     destroyEngine(engineA);
@@ -1645,6 +1699,53 @@ void TestEngine::expiredLeaseIsReclaimedByAnotherEngine()
     QCOMPARE(toString(won.status), S("completed"));
     QVERIFY2(won.startedAt >= leaseEnd, qPrintable(S("reclaimed at %1, lease ran to %2")
                                                        .arg(toIsoUtc(won.startedAt), toIsoUtc(leaseEnd))));
+}
+
+void TestEngine::crashRightAfterHandlerStart()
+{
+    // The same crash, at another moment: in the event-loop turn in which the handler
+    // started (the process dies as soon as control returns to its event loop). Whenever it
+    // dies, the attempt it interrupted is its own, and is recorded as lost.
+    Behaviour hang;
+    hang.sleepPlan = { 600000, 0 };
+    hang.honourCancel = false;
+    EngineOptions a = quick(S("engine-a"));
+    a.lease = 300ms;
+    Engine *engineA = newEngine(a);
+    hang.onStart = [this, engineA](const StepContext &ctx) {
+        if (ctx.step.attempt == 1)
+            QMetaObject::invokeMethod(this, [this, engineA] { destroyEngine(engineA); }, Qt::QueuedConnection);
+    };
+    CALL(addAction(*engineA, S("first")));
+    CALL(addAction(*engineA, S("hang"), hang));
+    QVERIFY(!createWf(*engineA, workflowJson(S("go"), R"([
+        {"type":"action","name":"first"},{"type":"action","name":"hang"}])")).isEmpty());
+    VERIFY_OK(engineA->start());
+    const QString runId = emitOne(*engineA, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(calls(S("hang")), 1, 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(std::none_of(m_engines.begin(), m_engines.end(),
+                                          [&](const auto &e) { return e.get() == engineA; }),
+                             2000);
+    EngineOptions b = quick(S("engine-b"));
+    b.lease = 300ms;
+    Engine *engineB = newEngine(b);
+    QCOMPARE(stepsOf(*engineB, runId), S("first:completed hang:running"));
+    CALL(addAction(*engineB, S("first")));
+    CALL(addAction(*engineB, S("hang"), hang));
+    VERIFY_OK(engineB->start());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engineB, runId), S("completed"), 5000);
+    QCOMPARE(calls(S("hang")), 2);
+
+    const auto attempts = m_store->getRunAttempts(runId);
+    VERIFY_OK(attempts);
+    QStringList records;
+    for (const StepAttempt &attempt : attempts.value()) {
+        if (attempt.stepRunId == call(S("hang")).stepRunId)
+            records << S("attempt %1 by %2: %3").arg(attempt.attempt).arg(attempt.owner, toString(attempt.status));
+    }
+    records.sort();
+    QCOMPARE(records, (QStringList { S("attempt 1 by engine-a: lost"), S("attempt 2 by engine-b: completed") }));
 }
 
 void TestEngine::leaseIsRenewedWhileHandlerRuns()
@@ -2585,9 +2686,9 @@ void TestEngine::retryOfRunningRunIsConflict()
     const QString runId = emitOne(*engine, signalOf(S("go")));
     QVERIFY(!runId.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(calls(S("slow")), 1, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("running"), 2000);
     const auto before = engine->getRun(runId);
     VERIFY_OK(before);
-    QCOMPARE(toString(before->status), S("running"));
 
     const auto refused = engine->retryRun(runId);
     VERIFY_ERROR(refused, ErrorCode::Conflict);
