@@ -30,7 +30,8 @@ QString joinParameters(const QList<std::pair<QString, QString>> &parameters)
 Result<QList<std::pair<QString, QString>>> parseQuery(const QString &query)
 {
     QList<std::pair<QString, QString>> out;
-    static const QRegularExpression keyPattern(QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z_][A-Za-z0-9_]*")));
+    static const QRegularExpression keyPattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z_][A-Za-z0-9_]*")));
     const QList<std::pair<QString, QString>> items = QUrlQuery(query).queryItems(QUrl::FullyDecoded);
     for (const auto &[key, value] : items) {
         if (!keyPattern.match(key).hasMatch())
@@ -58,9 +59,10 @@ Result<DatabaseUrl> parseSqlite(const QString &text)
     } else {
         url.path = QUrl::fromPercentEncoding(rest.toUtf8());
         if (url.path.isEmpty())
-            return invalid(QStringLiteral("database URL: no SQLite file in \"%1\" (expected sqlite:///abs/path.db, "
-                                          "sqlite://relative/path.db or sqlite::memory:)")
-                               .arg(text));
+            return invalid(
+                QStringLiteral("database URL: no SQLite file in \"%1\" (expected sqlite:///abs/path.db, "
+                               "sqlite://relative/path.db or sqlite::memory:)")
+                    .arg(text));
     }
     Result<QList<std::pair<QString, QString>>> parameters = parseQuery(query);
     if (!parameters)
@@ -68,12 +70,15 @@ Result<DatabaseUrl> parseSqlite(const QString &text)
     url.parameters = std::move(parameters).value();
     for (const auto &[key, value] : url.parameters) {
         if (key != QLatin1String("synchronous"))
-            return invalid(QStringLiteral("database URL: unknown SQLite parameter \"%1\" (known: synchronous)").arg(key));
-        static const QStringList modes = { QStringLiteral("off"), QStringLiteral("normal"), QStringLiteral("full"),
-                                           QStringLiteral("extra") };
+            return invalid(
+                QStringLiteral("database URL: unknown SQLite parameter \"%1\" (known: synchronous)")
+                    .arg(key));
+        static const QStringList modes = { QStringLiteral("off"), QStringLiteral("normal"),
+            QStringLiteral("full"), QStringLiteral("extra") };
         if (!modes.contains(value.toLower()))
-            return invalid(QStringLiteral("database URL: synchronous must be off, normal, full or extra, not \"%1\"")
-                               .arg(value));
+            return invalid(
+                QStringLiteral("database URL: synchronous must be off, normal, full or extra, not \"%1\"")
+                    .arg(value));
     }
     return url;
 }
@@ -104,6 +109,10 @@ Result<DatabaseUrl> parsePostgres(const QString &text)
     if (!parameters)
         return parameters.error();
     url.parameters = std::move(parameters).value();
+    // libpq would fall back to its local socket; an URL naming no server is more likely a
+    // mistake. A socket directory can still be given as ?host=/var/run/postgresql.
+    if (url.host.isEmpty() && !url.hasParameter(QStringLiteral("host")))
+        return invalid(QStringLiteral("database URL: no PostgreSQL host") + usage);
     for (const auto &[key, value] : url.parameters) {
         // QPSQL turns ';' in its connect options into spaces, so a value holding one would be cut.
         if (value.contains(QLatin1Char(';')))
@@ -164,7 +173,8 @@ Result<DatabaseUrl> parseDatabaseUrl(const QString &url)
 
 bool isValidTablePrefix(const QString &prefix)
 {
-    static const QRegularExpression pattern(QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z_][A-Za-z0-9_]{0,30}")));
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z_][A-Za-z0-9_]{0,30}")));
     return pattern.match(prefix).hasMatch();
 }
 

@@ -15,7 +15,6 @@
 
 #include <QList>
 #include <QString>
-
 #include <utility>
 
 namespace vigil {

@@ -30,22 +30,7 @@ qint64 advisoryKey(const QString &text)
 
 PostgresStore::PostgresStore(DatabaseUrl url, const StoreOptions &options)
     : SqlStore(Backend::Postgres, std::move(url), options)
-{
-    const QString columns = heartbeatInsertColumns();
-    const int columnCount = int(columns.count(QLatin1Char(',')) + 1);
-    QStringList placeholders;
-    for (int i = 0; i < columnCount; ++i)
-        placeholders.append(QStringLiteral("?"));
-    const QString row = QLatin1Char('(') + placeholders.join(QStringLiteral(", ")) + QLatin1Char(')');
-    for (std::size_t i = 0; i < kChunkSizes; ++i) {
-        const int rows = 1 << (kChunkSizes - 1 - i);
-        QStringList values;
-        for (int r = 0; r < rows; ++r)
-            values.append(row);
-        m_heartbeatInserts[i] = QStringLiteral("INSERT INTO {p}heartbeats (") + columns + QStringLiteral(") VALUES ")
-                                + values.join(QStringLiteral(", "));
-    }
-}
+{ }
 
 QString PostgresStore::driverName() const
 {
@@ -78,8 +63,11 @@ void PostgresStore::configureConnection(QSqlDatabase &db) const
 
 Status PostgresStore::setUpSession()
 {
-    // QPSQL sets this as well; times are read back as UTC either way.
-    if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'"), "set up PostgreSQL session"); !done)
+    // QPSQL sets the time zone as well; times are read back as UTC either way. NOTICEs
+    // (CREATE ... IF NOT EXISTS) would go to stderr through libpq.
+    if (Status done = execDirect(QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages TO WARNING"),
+            "set up PostgreSQL session");
+        !done)
         return makeError(ErrorCode::Unavailable, done.error().message);
     return {};
 }
@@ -116,8 +104,8 @@ Status PostgresStore::lockMigrations()
     // Held until the migration's transaction ends. PostgreSQL folds unquoted names to lower
     // case, so prefixes differing only in case name the same tables and share the lock.
     Result<SqlRows> rows = exec(QStringLiteral("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))"),
-                                { { ":key", advisoryKey(QStringLiteral("vigil-migrate:") + tablePrefix().toLower()) } },
-                                "migrate: lock");
+        { { ":key", advisoryKey(QStringLiteral("vigil-migrate:") + tablePrefix().toLower()) } },
+        "migrate: lock");
     if (!rows)
         return rows.error();
     return {};
@@ -130,13 +118,25 @@ QString PostgresStore::tableExistsSql() const
 
 QString PostgresStore::claimSql() const
 {
-    return QStringLiteral("UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
-                          "lease_expires_at = :expires, attempt = s.attempt + 1, started_at = :now "
-                          "FROM (SELECT id FROM {p}workflow_step_runs "
-                          "WHERE (status IN ('pending', 'scheduled') AND (scheduled_for IS NULL OR scheduled_for <= :now)) "
-                          "OR (status = 'running' AND lease_expires_at < :now) "
-                          "ORDER BY COALESCE(scheduled_for, created_at) LIMIT :limit FOR UPDATE SKIP LOCKED) c "
-                          "WHERE s.id = c.id RETURNING ")
+    // Three kinds of due step, each taken in due order from its own partial index, locked
+    // (skipping rows another claimer holds) and cut at the limit; then the oldest win. Rows
+    // locked but not chosen are released when the statement ends.
+    return QStringLiteral(
+               "WITH unscheduled AS (SELECT id, created_at AS due FROM {p}workflow_step_runs "
+               "WHERE status IN ('pending', 'scheduled') AND scheduled_for IS NULL "
+               "ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED), "
+               "scheduled AS (SELECT id, scheduled_for AS due FROM {p}workflow_step_runs "
+               "WHERE status IN ('pending', 'scheduled') AND scheduled_for <= :now "
+               "ORDER BY scheduled_for LIMIT :limit FOR UPDATE SKIP LOCKED), "
+               "expired AS (SELECT id, COALESCE(scheduled_for, created_at) AS due FROM {p}workflow_step_runs "
+               "WHERE status = 'running' AND lease_expires_at < :now "
+               "ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED) "
+               "UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
+               "lease_expires_at = :expires, attempt = s.attempt + 1, started_at = :now "
+               "FROM (SELECT id FROM (SELECT id, due FROM unscheduled UNION ALL SELECT id, due FROM "
+               "scheduled "
+               "UNION ALL SELECT id, due FROM expired) candidates ORDER BY due LIMIT :limit) c "
+               "WHERE s.id = c.id RETURNING ")
         + stepColumns(QStringLiteral("s."));
 }
 
@@ -157,41 +157,18 @@ ErrorCode PostgresStore::errorCodeFor(const QSqlError &error) const
         return ErrorCode::Conflict; // unique_violation
     if (state.startsWith(QLatin1String("23")) || state.startsWith(QLatin1String("22")))
         return ErrorCode::Invalid; // integrity constraint violation, data exception
-    if (state == QLatin1String("40001") || state == QLatin1String("40P01") || state.startsWith(QLatin1String("53"))
-        || state == QLatin1String("57014") || state == QLatin1String("55P03"))
+    if (state == QLatin1String("40001") || state == QLatin1String("40P01")
+        || state.startsWith(QLatin1String("53")) || state == QLatin1String("57014")
+        || state == QLatin1String("55P03"))
         return ErrorCode::Unavailable; // serialization failure, deadlock, resources, canceled, lock timeout
     return ErrorCode::Database;
 }
 
-Status PostgresStore::insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats)
-{
-    std::size_t done = 0;
-    while (done < heartbeats.size()) {
-        const std::size_t left = heartbeats.size() - done;
-        std::size_t index = 0;
-        while ((std::size_t(1) << (kChunkSizes - 1 - index)) > left)
-            ++index;
-        const std::size_t rows = std::size_t(1) << (kChunkSizes - 1 - index);
-        Result<QSqlQuery *> query = statement(m_heartbeatInserts[index], "insert heartbeats");
-        if (!query)
-            return query.error();
-        int position = 0;
-        for (std::size_t r = 0; r < rows; ++r) {
-            for (const QVariant &value : heartbeatValues(heartbeats[done + r]))
-                (*query)->bindValue(position++, value);
-        }
-        if (Status inserted = execPrepared(*query, "insert heartbeats"); !inserted)
-            return inserted;
-        (*query)->finish();
-        done += rows;
-    }
-    return {};
-}
-
 QString PostgresStore::mergeContextSql(const QString &) const
 {
-    return QStringLiteral("UPDATE {p}workflow_runs SET context = jsonb_set(COALESCE(context, CAST('{}' AS jsonb)), "
-                          "ARRAY[CAST(:key AS text)], CAST(:value AS jsonb), true) WHERE id = :id RETURNING context");
+    return QStringLiteral(
+        "UPDATE {p}workflow_runs SET context = jsonb_set(COALESCE(context, CAST('{}' AS jsonb)), "
+        "ARRAY[CAST(:key AS text)], CAST(:value AS jsonb), true) WHERE id = :id RETURNING context");
 }
 
 } // namespace vigil

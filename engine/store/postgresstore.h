@@ -4,13 +4,10 @@
 // PostgreSQL 15 over QPSQL, for several vigild/vigil processes sharing one database.
 // Times are TIMESTAMPTZ (the session runs in UTC), JSON is JSONB, booleans BOOLEAN. Steps are
 // claimed with FOR UPDATE SKIP LOCKED, migrations serialise on an advisory lock keyed on the
-// table prefix, and heartbeat batches go out as multi-row INSERTs. QPSQL sends bound values
-// as escaped literals in EXECUTE, so the SQL avoids the jsonb `?` operator (a placeholder to
-// Qt) and writes CAST(x AS type) next to placeholders.
+// table prefix. QPSQL sends bound values as escaped literals in EXECUTE, so the SQL avoids the jsonb `?`
+// operator (a placeholder to Qt) and writes CAST(x AS type) next to placeholders.
 
 #include "store/sqlstore.h"
-
-#include <array>
 
 namespace vigil {
 
@@ -37,13 +34,6 @@ protected:
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }
     ErrorCode errorCodeFor(const QSqlError &error) const override;
-    Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats) override;
-
-private:
-    // Rows per multi-row INSERT: 256, 128, ..., 1; a batch is cut into these so that only
-    // nine statements are ever prepared.
-    static constexpr std::size_t kChunkSizes = 9;
-    std::array<QString, kChunkSizes> m_heartbeatInserts;
 };
 
 } // namespace vigil

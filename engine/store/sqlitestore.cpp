@@ -10,8 +10,7 @@ namespace vigil {
 
 SqliteStore::SqliteStore(DatabaseUrl url, const StoreOptions &options)
     : SqlStore(Backend::Sqlite, std::move(url), options)
-{
-}
+{ }
 
 QString SqliteStore::driverName() const
 {
@@ -25,12 +24,14 @@ void SqliteStore::configureConnection(QSqlDatabase &db) const
         QDir().mkpath(QFileInfo(url().path).absolutePath());
     }
     db.setDatabaseName(url().path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(qMax<qint64>(0, options().busyTimeout.count())));
+    db.setConnectOptions(
+        QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(qMax<qint64>(0, options().busyTimeout.count())));
 }
 
 Status SqliteStore::setUpSession()
 {
-    const QString synchronous = url().parameter(QStringLiteral("synchronous"), QStringLiteral("normal")).toUpper();
+    const QString synchronous
+        = url().parameter(QStringLiteral("synchronous"), QStringLiteral("normal")).toUpper();
     QStringList pragmas = {
         QStringLiteral("PRAGMA busy_timeout = %1").arg(qMax<qint64>(0, options().busyTimeout.count())),
         QStringLiteral("PRAGMA foreign_keys = ON"),
@@ -84,12 +85,22 @@ QString SqliteStore::tableExistsSql() const
 
 QString SqliteStore::claimSql() const
 {
-    return QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'running', lease_owner = :owner, "
-                          "lease_expires_at = :expires, attempt = attempt + 1, started_at = :now "
-                          "WHERE id IN (SELECT id FROM {p}workflow_step_runs "
-                          "WHERE (status IN ('pending', 'scheduled') AND (scheduled_for IS NULL OR scheduled_for <= :now)) "
-                          "OR (status = 'running' AND lease_expires_at < :now) "
-                          "ORDER BY COALESCE(scheduled_for, created_at) LIMIT :limit) RETURNING ")
+    // Three kinds of due step, each taken in due order from its own partial index and cut at
+    // the limit, so a claim reads O(limit) rows however many are due; then the oldest win.
+    return QStringLiteral(
+               "UPDATE {p}workflow_step_runs SET status = 'running', lease_owner = :owner, "
+               "lease_expires_at = :expires, attempt = attempt + 1, started_at = :now "
+               "WHERE id IN (SELECT id FROM ("
+               "SELECT id, due FROM (SELECT id, created_at AS due FROM {p}workflow_step_runs "
+               "WHERE status IN ('pending', 'scheduled') AND scheduled_for IS NULL "
+               "ORDER BY created_at LIMIT :limit) "
+               "UNION ALL SELECT id, due FROM (SELECT id, scheduled_for AS due FROM {p}workflow_step_runs "
+               "WHERE status IN ('pending', 'scheduled') AND scheduled_for <= :now "
+               "ORDER BY scheduled_for LIMIT :limit) "
+               "UNION ALL SELECT id, due FROM (SELECT id, COALESCE(scheduled_for, created_at) AS due "
+               "FROM {p}workflow_step_runs WHERE status = 'running' AND lease_expires_at < :now "
+               "ORDER BY lease_expires_at LIMIT :limit)"
+               ") ORDER BY due LIMIT :limit) RETURNING ")
         + stepColumns();
 }
 
@@ -110,8 +121,8 @@ ErrorCode SqliteStore::errorCodeFor(const QSqlError &error) const
     if (!ok)
         return ErrorCode::Database;
     switch (code & 0xff) { // the primary result code of an extended one
-    case 5:  // SQLITE_BUSY: the busy timeout ran out
-    case 6:  // SQLITE_LOCKED
+    case 5: // SQLITE_BUSY: the busy timeout ran out
+    case 6: // SQLITE_LOCKED
         return ErrorCode::Unavailable;
     case 19: // SQLITE_CONSTRAINT
         if (code == 2067 || code == 1555 || error.databaseText().contains(QLatin1String("UNIQUE")))

@@ -38,8 +38,7 @@ SqlStore::SqlStore(Backend backend, DatabaseUrl url, const StoreOptions &options
     , m_url(std::move(url))
     , m_options(options)
     , m_prefix(options.tablePrefix)
-{
-}
+{ }
 
 SqlStore::~SqlStore()
 {
@@ -56,9 +55,9 @@ Status SqlStore::open()
 {
     if (!QSqlDatabase::isDriverAvailable(driverName()))
         return makeError(ErrorCode::Unavailable,
-                         QStringLiteral("the Qt SQL driver %1 is not installed (Debian: libqt6sql6-%2)")
-                             .arg(driverName(), m_backend == Backend::Sqlite ? QStringLiteral("sqlite")
-                                                                             : QStringLiteral("psql")));
+            QStringLiteral("the Qt SQL driver %1 is not installed (Debian: libqt6sql6-%2)")
+                .arg(driverName(),
+                    m_backend == Backend::Sqlite ? QStringLiteral("sqlite") : QStringLiteral("psql")));
     static std::atomic<quint64> counter { 0 };
     m_connectionName = QStringLiteral("vigil-store-%1").arg(++counter);
     m_db = QSqlDatabase::addDatabase(driverName(), m_connectionName);
@@ -71,7 +70,7 @@ Status SqlStore::connect()
     if (!m_db.open()) {
         m_broken = true;
         return makeError(ErrorCode::Unavailable,
-                         QStringLiteral("cannot open %1: %2").arg(describe(), m_db.lastError().text()));
+            QStringLiteral("cannot open %1: %2").arg(describe(), m_db.lastError().text()));
     }
     m_broken = false;
     if (Status session = setUpSession(); !session) {
@@ -102,9 +101,10 @@ Status SqlStore::ensureConnected(const char *what)
         return {};
     if (m_inTransaction)
         return makeError(ErrorCode::Unavailable,
-                         QLatin1String(what) + QStringLiteral(": the database connection was lost in this transaction"));
+            QLatin1String(what) + QStringLiteral(": the database connection was lost in this transaction"));
     if (Status reconnected = reconnect(); !reconnected)
-        return makeError(ErrorCode::Unavailable, QLatin1String(what) + QStringLiteral(": ") + reconnected.error().message);
+        return makeError(
+            ErrorCode::Unavailable, QLatin1String(what) + QStringLiteral(": ") + reconnected.error().message);
     return {};
 }
 
@@ -167,7 +167,8 @@ Error SqlStore::fail(const QSqlError &error, const char *what)
     if (connectionLost(error)) {
         m_broken = true;
         code = ErrorCode::Unavailable;
-        qCWarning(lcStore, "connection to %ls lost: %ls", qUtf16Printable(describe()), qUtf16Printable(message));
+        qCWarning(
+            lcStore, "connection to %ls lost: %ls", qUtf16Printable(describe()), qUtf16Printable(message));
     } else {
         code = errorCodeFor(error);
     }
@@ -192,6 +193,8 @@ bool SqlStore::connectionLost(const QSqlError &error)
     // an error without SQLSTATE is the client library's own (the socket is gone).
     if (m_inTransaction)
         return state.isEmpty();
+    if (!m_db.isOpen()) // QPSQL reports the connection's status here
+        return true;
     QSqlQuery probe(m_db);
     return !probe.exec(QStringLiteral("SELECT 1"));
 }
@@ -212,7 +215,8 @@ Status SqlStore::commit()
     if (m_transactionError && failedStatementAbortsTransaction()) {
         const Error first = *m_transactionError;
         rollback();
-        return makeError(first.code, QStringLiteral("transaction rolled back after an earlier error: ") + first.message);
+        return makeError(
+            first.code, QStringLiteral("transaction rolled back after an earlier error: ") + first.message);
     }
     if (Status committed = execDirect(QStringLiteral("COMMIT"), "commit"); !committed) {
         rollback();
@@ -241,7 +245,8 @@ Status SqlStore::transaction(const std::function<Status()> &body)
     if (!body)
         return makeError(ErrorCode::Invalid, QStringLiteral("transaction: no body"));
     if (m_inTransaction)
-        return makeError(ErrorCode::Internal, QStringLiteral("transaction: not re-entrant (already in a transaction)"));
+        return makeError(
+            ErrorCode::Internal, QStringLiteral("transaction: not re-entrant (already in a transaction)"));
     return inTransaction([&body]() -> Status { return body(); });
 }
 
@@ -251,16 +256,24 @@ Status SqlStore::migrate()
 {
     if (m_inTransaction)
         return makeError(ErrorCode::Internal, QStringLiteral("migrate: not allowed inside a transaction"));
+    const std::vector<Migration> steps = migrations(m_backend, m_prefix);
+    // Up to date: nothing to lock, nothing to write.
+    const Result<int> current = schemaVersion();
+    if (!current)
+        return current.error();
+    if (*current >= steps.back().version)
+        return {};
     const QString versionTable = schemaVersionTableDdl(m_backend, m_prefix);
     Status status;
-    for (const Migration &migration : migrations(m_backend, m_prefix)) {
+    for (const Migration &migration : steps) {
         status = inTransaction([&]() -> Status {
             if (Status locked = lockMigrations(); !locked)
                 return locked;
             if (Status created = execDirect(versionTable, "migrate: create schema_version"); !created)
                 return created;
-            Result<SqlRows> applied = exec(QStringLiteral("SELECT version FROM {p}schema_version WHERE version = :version"),
-                                           { { ":version", migration.version } }, "migrate: read schema_version");
+            Result<SqlRows> applied
+                = exec(QStringLiteral("SELECT version FROM {p}schema_version WHERE version = :version"),
+                    { { ":version", migration.version } }, "migrate: read schema_version");
             if (!applied)
                 return applied.error();
             if (applied->next())
@@ -268,21 +281,20 @@ Status SqlStore::migrate()
             for (const QString &ddl : migration.statements) {
                 if (Status done = execDirect(ddl, "migrate"); !done)
                     return makeError(done.error().code,
-                                     QStringLiteral("schema version %1 (%2): %3")
-                                         .arg(migration.version)
-                                         .arg(migration.description, done.error().message));
+                        QStringLiteral("schema version %1 (%2): %3")
+                            .arg(migration.version)
+                            .arg(migration.description, done.error().message));
             }
             Result<SqlRows> recorded
                 = exec(QStringLiteral("INSERT INTO {p}schema_version (version, applied_at, description) "
                                       "VALUES (:version, :applied_at, :description)"),
-                       { { ":version", migration.version },
-                         { ":applied_at", bindTime(nowUtc()) },
-                         { ":description", migration.description } },
-                       "migrate: record schema version");
+                    { { ":version", migration.version }, { ":applied_at", bindTime(nowUtc()) },
+                        { ":description", migration.description } },
+                    "migrate: record schema version");
             if (!recorded)
                 return recorded.error();
-            qCInfo(lcStore, "%ls: applied schema version %d (%ls)", qUtf16Printable(describe()), migration.version,
-                   qUtf16Printable(migration.description));
+            qCInfo(lcStore, "%ls: applied schema version %d (%ls)", qUtf16Printable(describe()),
+                migration.version, qUtf16Printable(migration.description));
             return {};
         });
         if (!status)
@@ -295,13 +307,14 @@ Status SqlStore::migrate()
 
 Result<int> SqlStore::schemaVersion()
 {
-    Result<SqlRows> exists = exec(tableExistsSql(), { { ":name", QString(m_prefix + QStringLiteral("schema_version")) } },
-                                  "schema version");
+    Result<SqlRows> exists = exec(tableExistsSql(),
+        { { ":name", QString(m_prefix + QStringLiteral("schema_version")) } }, "schema version");
     if (!exists)
         return exists.error();
     if (!exists->next())
         return 0;
-    Result<SqlRows> rows = exec(QStringLiteral("SELECT MAX(version) FROM {p}schema_version"), {}, "schema version");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("SELECT MAX(version) FROM {p}schema_version"), {}, "schema version");
     if (!rows)
         return rows.error();
     if (!rows->next())
@@ -315,7 +328,8 @@ Result<std::vector<std::pair<QString, qint64>>> SqlStore::tableCounts()
     QStringList counts;
     for (const QString &table : tables)
         counts.append(QStringLiteral("(SELECT COUNT(*) FROM {p}") + table + QLatin1Char(')'));
-    Result<SqlRows> rows = exec(QStringLiteral("SELECT ") + counts.join(QStringLiteral(", ")), {}, "count rows");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("SELECT ") + counts.join(QStringLiteral(", ")), {}, "count rows");
     if (!rows)
         return rows.error();
     if (!rows->next())
@@ -360,8 +374,8 @@ Result<Json> SqlStore::readJson(const QVariant &value, const char *column) const
     Result<Json> parsed = parseJson(value.toString());
     if (!parsed)
         return makeError(ErrorCode::Database,
-                         QStringLiteral("column %1 holds malformed JSON: %2")
-                             .arg(QLatin1String(column), parsed.error().message));
+            QStringLiteral("column %1 holds malformed JSON: %2")
+                .arg(QLatin1String(column), parsed.error().message));
     return parsed;
 }
 

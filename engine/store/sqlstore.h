@@ -22,7 +22,6 @@
 #include <QSqlQuery>
 #include <QStringList>
 #include <QVariant>
-
 #include <algorithm>
 #include <memory>
 #include <unordered_map>
@@ -42,8 +41,12 @@ using Binds = std::vector<Bind>;
 class SqlRows
 {
 public:
-    explicit SqlRows(QSqlQuery *query) : m_query(query) { }
-    SqlRows(SqlRows &&other) noexcept : m_query(std::exchange(other.m_query, nullptr)) { }
+    explicit SqlRows(QSqlQuery *query)
+        : m_query(query)
+    { }
+    SqlRows(SqlRows &&other) noexcept
+        : m_query(std::exchange(other.m_query, nullptr))
+    { }
     SqlRows(const SqlRows &) = delete;
     SqlRows &operator=(const SqlRows &) = delete;
     SqlRows &operator=(SqlRows &&) = delete;
@@ -82,17 +85,19 @@ public:
     Result<std::vector<std::pair<QString, qint64>>> tableCounts() override;
     Status transaction(const std::function<Status()> &body) override;
 
-    Result<SignalInsert> insertSignal(const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow) override;
+    Result<SignalInsert> insertSignal(
+        const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow) override;
     Result<TriggerEnvelope> getSignal(const QString &id) override;
     Result<Page<TriggerEnvelope>> listSignals(const SignalFilter &filter, const PageRequest &page) override;
 
     Status createDefinition(const WorkflowDefinition &definition) override;
-    Result<WorkflowDefinition> updateDefinition(const WorkflowDefinition &definition,
-                                                std::optional<int> expectedVersion) override;
+    Result<WorkflowDefinition> updateDefinition(
+        const WorkflowDefinition &definition, std::optional<int> expectedVersion) override;
     Result<WorkflowDefinition> getDefinition(const QString &id) override;
-    Result<Page<WorkflowDefinition>> listDefinitions(const DefinitionFilter &filter, const PageRequest &page) override;
-    Result<std::vector<WorkflowDefinition>> enabledDefinitionsFor(const QString &tenantId,
-                                                                  const QString &triggerType) override;
+    Result<Page<WorkflowDefinition>> listDefinitions(
+        const DefinitionFilter &filter, const PageRequest &page) override;
+    Result<std::vector<WorkflowDefinition>> enabledDefinitionsFor(
+        const QString &tenantId, const QString &triggerType) override;
     Result<std::vector<WorkflowDefinition>> cronDefinitions() override;
     Status setDefinitionEnabled(const QString &id, bool enabled) override;
     Status deleteDefinition(const QString &id) override;
@@ -107,10 +112,10 @@ public:
     Status insertStepRuns(const std::vector<WorkflowStepRun> &steps) override;
     Result<WorkflowStepRun> getStepRun(const QString &id) override;
     Result<std::vector<WorkflowStepRun>> getRunSteps(const QString &runId) override;
-    Result<std::vector<WorkflowStepRun>> claimDueSteps(const QString &owner, const QDateTime &now,
-                                                       std::chrono::milliseconds lease, int limit) override;
-    Result<bool> renewLease(const QString &stepRunId, const QString &owner, int attempt,
-                            const QDateTime &expiresAt) override;
+    Result<std::vector<WorkflowStepRun>> claimDueSteps(
+        const QString &owner, const QDateTime &now, std::chrono::milliseconds lease, int limit) override;
+    Result<bool> renewLease(
+        const QString &stepRunId, const QString &owner, int attempt, const QDateTime &expiresAt) override;
     Status finishStep(const StepFinish &finish) override;
     Result<int> reclaimExpiredLeases(const QDateTime &now) override;
     Result<std::optional<QDateTime>> nextDueAt() override;
@@ -118,11 +123,11 @@ public:
     Status rescheduleStep(const QString &stepRunId, const QDateTime &at) override;
 
     Status parkStep(const QString &stepRunId, const QString &owner, int attempt) override;
-    Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at, const Json &result,
-                                  const std::optional<QString> &errorMessage) override;
+    Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
+        const Json &result, const std::optional<QString> &errorMessage) override;
     Status reopenParkedStep(const QString &stepRunId) override;
-    Result<std::vector<QString>> skipSteps(const std::vector<QString> &stepRunIds, const QString &reason,
-                                           const QDateTime &at) override;
+    Result<std::vector<QString>> skipSteps(
+        const std::vector<QString> &stepRunIds, const QString &reason, const QDateTime &at) override;
     Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) override;
     Status recordAttemptStarts(const std::vector<StepAttempt> &attempts) override;
     Status recordAttemptEnd(const StepAttempt &attempt) override;
@@ -143,9 +148,9 @@ public:
     Result<qint64> deleteHeartbeatsBefore(const QDateTime &cutoff) override;
 
     Result<IncidentOpen> openIncident(const Incident &incident) override;
-    Result<std::vector<Incident>> resolveIncidents(const QString &resourceId, const std::optional<QString> &definitionId,
-                                                   const QDateTime &at,
-                                                   const std::optional<QString> &resolvedByRunId) override;
+    Result<std::vector<Incident>> resolveIncidents(const QString &resourceId,
+        const std::optional<QString> &definitionId, const QDateTime &at,
+        const std::optional<QString> &resolvedByRunId) override;
     Result<Incident> getIncident(const QString &id) override;
     Result<Page<Incident>> listIncidents(const IncidentFilter &filter, const PageRequest &page) override;
 
@@ -171,7 +176,7 @@ protected:
     virtual QString claimSql() const = 0;
     // A condition on the agents table with the placeholder :tag.
     virtual QString tagConditionSql() const = 0;
-    // An expression giving insertion order of step runs and logs rows.
+    // An expression giving insertion order of step runs, attempts and logs rows.
     virtual QString insertionOrderSql() const = 0;
     // Sets context[:key] = :value (JSON text) in one statement for run :id, RETURNING the
     // new context. Empty when the key cannot be expressed (the caller falls back).
@@ -185,38 +190,15 @@ protected:
     virtual bool forwardOnly() const = 0;
     // The error code for a statement error that did not lose the connection.
     virtual ErrorCode errorCodeFor(const QSqlError &error) const = 0;
-    // Inserts one batch of heartbeats inside the caller's transaction. Default: one cached
-    // single-row statement executed per heartbeat.
-    virtual Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
 
     // ---- plumbing for the backends -------------------------------------------------
-    // The cached prepared statement for `sql` ({p} = the prefix), reconnecting first when the
-    // connection was lost.
-    Result<QSqlQuery *> statement(const QString &sql, const char *what);
-    // Prepares (cached), binds and executes.
+    // Prepares (cached), binds and executes `sql`, where {p} stands for the table prefix.
     Result<SqlRows> exec(const QString &sql, const Binds &binds, const char *what);
-    // Executes uncached SQL without values (DDL, PRAGMA, transaction control).
+    // Executes uncached SQL without values (DDL, PRAGMA, SET, transaction control).
     Status execDirect(const QString &sql, const char *what);
-    // Executes an already bound cached statement.
-    Status execPrepared(QSqlQuery *query, const char *what);
-    // Turns a statement error into an Error, noting a lost connection.
-    Error fail(const QSqlError &error, const char *what);
-    QString withPrefix(QString sql) const;
-
-    QVariant bindJson(const Json &value) const; // null -> NULL
-    static QVariant bindString(const QString &value); // never NULL (a null QString would be)
-    static QVariant bindText(const std::optional<QString> &value); // nullopt -> NULL
-    static QVariant bindInt(const std::optional<qint64> &value);
-    Result<Json> readJson(const QVariant &value, const char *column) const;
-
-    static QString signalColumns();
-    static QString runHeadColumns(); // the run's columns with NULL for its snapshot
+    // The step run columns in the order the shared code reads them, each prefixed by `alias`.
     static QString stepColumns(const QString &alias = {});
-    static QString heartbeatInsertColumns();
-    // The values of one heartbeat, in heartbeatInsertColumns() order.
-    QVariantList heartbeatValues(const Heartbeat &heartbeat) const;
 
-    QSqlDatabase &database() { return m_db; }
     const DatabaseUrl &url() const { return m_url; }
     const StoreOptions &options() const { return m_options; }
 
@@ -232,6 +214,22 @@ private:
         }
     };
 
+    // The cached prepared statement for `sql`, reconnecting first when the connection was lost.
+    Result<QSqlQuery *> statement(const QString &sql, const char *what);
+    // Executes an already bound cached statement.
+    Status execPrepared(QSqlQuery *query, const char *what);
+    // Turns a statement error into an Error, noting a lost connection.
+    Error fail(const QSqlError &error, const char *what);
+    QString withPrefix(QString sql) const;
+
+    QVariant bindJson(const Json &value) const; // null -> NULL
+    static QVariant bindString(const QString &value); // never NULL (a null QString would be)
+    static QVariant bindText(const std::optional<QString> &value); // nullopt -> NULL
+    static QVariant bindInt(const std::optional<qint64> &value);
+    Result<Json> readJson(const QVariant &value, const char *column) const;
+    static QString signalColumns();
+    static QString runHeadColumns(); // the run's columns with NULL for its snapshot
+
     Status connect();
     Status reconnect();
     void clearStatements();
@@ -242,20 +240,23 @@ private:
     void rollback();
     Status ensureConnected(const char *what);
     // Runs `body` (answering a Result) in a transaction, or inside the caller's when one is open.
-    template<typename F>
-    auto inTransaction(F &&body) -> decltype(body());
+    template<typename F> auto inTransaction(F &&body) -> decltype(body());
 
-    template<typename T>
-    using Reader = Result<T> (SqlStore::*)(const SqlRows &) const;
+    template<typename T> using Reader = Result<T> (SqlStore::*)(const SqlRows &) const;
     template<typename T>
     Result<std::vector<T>> readAll(Result<SqlRows> rows, Reader<T> read, const char *what);
     // The first row, or NotFound with `notFound` as the message.
     template<typename T>
     Result<T> readOne(Result<SqlRows> rows, Reader<T> read, const char *what, const QString &notFound);
-    // `select` is "SELECT <columns> FROM <table>"; pages by id descending.
+    // One page: `select` is "SELECT <columns> FROM <table>", `filter` already holds the
+    // condition for rows after the cursor; reads limit + 1 rows to know whether more follow.
     template<typename T, typename CursorOf>
-    Result<Page<T>> fetchPage(const QString &select, Filter filter, const PageRequest &page, bool integerCursor,
-                              Reader<T> read, CursorOf cursorOf, const char *what);
+    Result<Page<T>> fetchPage(const QString &select, Filter filter, const QString &orderBy, int limit,
+        Reader<T> read, CursorOf cursorOf, const char *what);
+    // Pages by text id, newest first (ids are time-ordered): the cursor is the last id.
+    template<typename T>
+    Result<Page<T>> fetchPageById(
+        const QString &select, Filter filter, const PageRequest &page, Reader<T> read, const char *what);
 
     Result<TriggerEnvelope> readSignal(const SqlRows &row) const;
     Result<WorkflowDefinition> readDefinition(const SqlRows &row) const;
@@ -266,12 +267,13 @@ private:
     Result<Heartbeat> readHeartbeat(const SqlRows &row) const;
     Result<Incident> readIncident(const SqlRows &row) const;
     Result<StepAttempt> readAttempt(const SqlRows &row) const;
-    // NotFound when the step does not exist, else Conflict with `conflict`.
-    Error stepConflict(const QString &stepRunId, const QString &conflict, const char *what);
 
     Binds definitionBinds(const WorkflowDefinition &definition) const;
+    Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
     Status insertStep(const WorkflowStepRun &step);
     Result<bool> rowExists(const QString &table, const QString &id, const char *what);
+    // NotFound when the step does not exist, else Conflict with `conflict`.
+    Error stepConflict(const QString &stepRunId, const QString &conflict, const char *what);
     Result<std::optional<Incident>> openIncidentFor(const QString &definitionKey, const QString &resourceId);
 
     const Backend m_backend;
@@ -286,8 +288,7 @@ private:
     std::optional<Error> m_transactionError; // first failed statement of the open transaction
 };
 
-template<typename F>
-auto SqlStore::inTransaction(F &&body) -> decltype(body())
+template<typename F> auto SqlStore::inTransaction(F &&body) -> decltype(body())
 {
     if (m_inTransaction)
         return body();
@@ -334,26 +335,14 @@ Result<T> SqlStore::readOne(Result<SqlRows> rows, Reader<T> read, const char *wh
 }
 
 template<typename T, typename CursorOf>
-Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const PageRequest &page, bool integerCursor,
-                                    Reader<T> read, CursorOf cursorOf, const char *what)
+Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const QString &orderBy, int limit,
+    Reader<T> read, CursorOf cursorOf, const char *what)
 {
-    const int limit = std::clamp(page.limit, 1, 1000);
-    if (!page.cursor.isEmpty()) {
-        if (integerCursor) {
-            bool ok = false;
-            const qint64 cursor = page.cursor.toLongLong(&ok);
-            if (!ok)
-                return makeError(ErrorCode::Invalid,
-                                 QLatin1String(what) + QStringLiteral(": bad cursor \"%1\"").arg(page.cursor));
-            filter.add(QStringLiteral("id < :cursor"), ":cursor", cursor);
-        } else {
-            filter.add(QStringLiteral("id < :cursor"), ":cursor", page.cursor);
-        }
-    }
+    limit = std::clamp(limit, 1, 1000);
     QString sql = select;
     if (!filter.conditions.isEmpty())
         sql += QStringLiteral(" WHERE ") + filter.conditions.join(QStringLiteral(" AND "));
-    sql += QStringLiteral(" ORDER BY id DESC LIMIT :limit");
+    sql += QStringLiteral(" ORDER BY ") + orderBy + QStringLiteral(" LIMIT :limit");
     filter.binds.push_back({ ":limit", limit + 1 });
     Result<std::vector<T>> items = readAll(exec(sql, filter.binds, what), read, what);
     if (!items)
@@ -365,6 +354,17 @@ Result<Page<T>> SqlStore::fetchPage(const QString &select, Filter filter, const 
         out.nextCursor = cursorOf(out.items.back());
     }
     return out;
+}
+
+template<typename T>
+Result<Page<T>> SqlStore::fetchPageById(
+    const QString &select, Filter filter, const PageRequest &page, Reader<T> read, const char *what)
+{
+    if (!page.cursor.isEmpty())
+        filter.add(QStringLiteral("id < :cursor"), ":cursor", page.cursor);
+    return fetchPage(
+        select, std::move(filter), QStringLiteral("id DESC"), page.limit, read,
+        [](const T &item) { return item.id; }, what);
 }
 
 } // namespace vigil

@@ -2,9 +2,8 @@
 // The Store operations the engine needs beyond Pulse's: parked parallel steps, skipping a
 // set of steps (cancel, failed siblings), atomic context merges, and attempt records.
 
-#include "sqlstore.h"
-
 #include "core/isotime.h"
+#include "sqlstore.h"
 
 namespace vigil {
 
@@ -20,35 +19,35 @@ Error SqlStore::stepConflict(const QString &stepRunId, const QString &conflict, 
 
 Status SqlStore::parkStep(const QString &stepRunId, const QString &owner, int attempt)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET lease_owner = NULL, lease_expires_at = NULL "
-                                               "WHERE id = :id AND status = 'running' AND lease_owner = :owner "
-                                               "AND attempt = :attempt"),
-                                { { ":id", stepRunId }, { ":owner", bindString(owner) }, { ":attempt", attempt } },
-                                "park step");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET lease_owner = NULL, lease_expires_at = NULL "
+                              "WHERE id = :id AND status = 'running' AND lease_owner = :owner "
+                              "AND attempt = :attempt"),
+            { { ":id", stepRunId }, { ":owner", bindString(owner) }, { ":attempt", attempt } }, "park step");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() > 0)
         return {};
     return stepConflict(stepRunId,
-                        QStringLiteral("step run %1: lease lost (not running under %2, attempt %3)").arg(stepRunId, owner).arg(attempt),
-                        "park step");
+        QStringLiteral("step run %1: lease lost (not running under %2, attempt %3)")
+            .arg(stepRunId, owner)
+            .arg(attempt),
+        "park step");
 }
 
 Result<bool> SqlStore::finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
-                                        const Json &result, const std::optional<QString> &errorMessage)
+    const Json &result, const std::optional<QString> &errorMessage)
 {
     if (status != StepStatus::Completed && status != StepStatus::Failed && status != StepStatus::Skipped)
-        return makeError(ErrorCode::Invalid, QStringLiteral("finish parked step %1: cannot finish as %2")
-                                                 .arg(stepRunId, toString(status)));
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = :status, completed_at = :at, "
-                                               "result = COALESCE(:result, result), error_message = :error "
-                                               "WHERE id = :id AND status = 'running' AND lease_owner IS NULL"),
-                                { { ":status", toString(status) },
-                                  { ":at", bindTime(at.isValid() ? at : nowUtc()) },
-                                  { ":result", bindJson(result) },
-                                  { ":error", bindText(errorMessage) },
-                                  { ":id", stepRunId } },
-                                "finish parked step");
+        return makeError(ErrorCode::Invalid,
+            QStringLiteral("finish parked step %1: cannot finish as %2").arg(stepRunId, toString(status)));
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = :status, completed_at = :at, "
+                              "result = COALESCE(:result, result), error_message = :error "
+                              "WHERE id = :id AND status = 'running' AND lease_owner IS NULL"),
+            { { ":status", toString(status) }, { ":at", bindTime(at.isValid() ? at : nowUtc()) },
+                { ":result", bindJson(result) }, { ":error", bindText(errorMessage) }, { ":id", stepRunId } },
+            "finish parked step");
     if (!rows)
         return rows.error();
     return rows->numRowsAffected() > 0;
@@ -56,20 +55,22 @@ Result<bool> SqlStore::finishParkedStep(const QString &stepRunId, StepStatus sta
 
 Status SqlStore::reopenParkedStep(const QString &stepRunId)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'running', completed_at = NULL, "
-                                               "error_message = NULL, lease_owner = NULL, lease_expires_at = NULL "
-                                               "WHERE id = :id AND status = 'failed'"),
-                                { { ":id", stepRunId } }, "reopen parked step");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'running', completed_at = NULL, "
+                              "error_message = NULL, lease_owner = NULL, lease_expires_at = NULL "
+                              "WHERE id = :id AND status = 'failed'"),
+            { { ":id", stepRunId } }, "reopen parked step");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() > 0)
         return {};
-    return stepConflict(stepRunId, QStringLiteral("step run %1 is not failed: only a failed step can be reopened").arg(stepRunId),
-                        "reopen parked step");
+    return stepConflict(stepRunId,
+        QStringLiteral("step run %1 is not failed: only a failed step can be reopened").arg(stepRunId),
+        "reopen parked step");
 }
 
-Result<std::vector<QString>> SqlStore::skipSteps(const std::vector<QString> &stepRunIds, const QString &reason,
-                                                 const QDateTime &at)
+Result<std::vector<QString>> SqlStore::skipSteps(
+    const std::vector<QString> &stepRunIds, const QString &reason, const QDateTime &at)
 {
     return inTransaction([&]() -> Result<std::vector<QString>> {
         std::vector<QString> wereRunning;
@@ -77,9 +78,10 @@ Result<std::vector<QString>> SqlStore::skipSteps(const std::vector<QString> &ste
         for (const QString &id : stepRunIds) {
             // Two statements, so the caller learns which steps had a handler to cancel.
             Result<SqlRows> running = exec(
-                QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', error_message = :reason, "
-                               "completed_at = :at, lease_owner = NULL, lease_expires_at = NULL "
-                               "WHERE id = :id AND status = 'running'"),
+                QStringLiteral(
+                    "UPDATE {p}workflow_step_runs SET status = 'skipped', error_message = :reason, "
+                    "completed_at = :at, lease_owner = NULL, lease_expires_at = NULL "
+                    "WHERE id = :id AND status = 'running'"),
                 { { ":reason", bindString(reason) }, { ":at", when }, { ":id", id } }, "skip running step");
             if (!running)
                 return running.error();
@@ -88,8 +90,9 @@ Result<std::vector<QString>> SqlStore::skipSteps(const std::vector<QString> &ste
                 continue;
             }
             Result<SqlRows> waiting = exec(
-                QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', error_message = :reason, "
-                               "completed_at = :at WHERE id = :id AND status IN ('pending', 'scheduled')"),
+                QStringLiteral(
+                    "UPDATE {p}workflow_step_runs SET status = 'skipped', error_message = :reason, "
+                    "completed_at = :at WHERE id = :id AND status IN ('pending', 'scheduled')"),
                 { { ":reason", bindString(reason) }, { ":at", when }, { ":id", id } }, "skip waiting step");
             if (!waiting)
                 return waiting.error();
@@ -101,9 +104,10 @@ Result<std::vector<QString>> SqlStore::skipSteps(const std::vector<QString> &ste
 Result<Json> SqlStore::mergeRunContext(const QString &runId, const QString &key, const Json &value)
 {
     if (const QString sql = mergeContextSql(key); !sql.isEmpty()) {
-        Result<SqlRows> rows = exec(sql, { { ":key", bindString(key) }, { ":value", QString::fromUtf8(dumpJson(value)) },
-                                           { ":id", runId } },
-                                    "merge run context");
+        Result<SqlRows> rows = exec(sql,
+            { { ":key", bindString(key) }, { ":value", QString::fromUtf8(dumpJson(value)) },
+                { ":id", runId } },
+            "merge run context");
         if (!rows)
             return rows.error();
         if (!rows->next()) {
@@ -117,14 +121,15 @@ Result<Json> SqlStore::mergeRunContext(const QString &runId, const QString &key,
         // Touching the row first takes its write lock (PostgreSQL; SQLite's transaction holds
         // the database's), so two branches finishing at once never lose each other's key.
         const QVariant now = bindTime(nowUtc());
-        Result<SqlRows> touched = exec(QStringLiteral("UPDATE {p}workflow_runs SET updated_at = :now WHERE id = :id"),
-                                       { { ":now", now }, { ":id", runId } }, "merge run context");
+        Result<SqlRows> touched
+            = exec(QStringLiteral("UPDATE {p}workflow_runs SET updated_at = :now WHERE id = :id"),
+                { { ":now", now }, { ":id", runId } }, "merge run context");
         if (!touched)
             return touched.error();
         if (touched->numRowsAffected() == 0)
             return makeError(ErrorCode::NotFound, QStringLiteral("run %1 not found").arg(runId));
         Result<SqlRows> rows = exec(QStringLiteral("SELECT context FROM {p}workflow_runs WHERE id = :id"),
-                                    { { ":id", runId } }, "merge run context");
+            { { ":id", runId } }, "merge run context");
         if (!rows)
             return rows.error();
         if (!rows->next())
@@ -134,8 +139,9 @@ Result<Json> SqlStore::mergeRunContext(const QString &runId, const QString &key,
             return context.error();
         Json merged = context->is_object() ? context.value() : Json::object();
         merged[toStd(key)] = value;
-        Result<SqlRows> written = exec(QStringLiteral("UPDATE {p}workflow_runs SET context = :context WHERE id = :id"),
-                                       { { ":context", bindJson(merged) }, { ":id", runId } }, "merge run context");
+        Result<SqlRows> written
+            = exec(QStringLiteral("UPDATE {p}workflow_runs SET context = :context WHERE id = :id"),
+                { { ":context", bindJson(merged) }, { ":id", runId } }, "merge run context");
         if (!written)
             return written.error();
         return merged;
@@ -149,19 +155,17 @@ Status SqlStore::recordAttemptStarts(const std::vector<StepAttempt> &attempts)
     return inTransaction([&]() -> Status {
         for (const StepAttempt &attempt : attempts) {
             Result<SqlRows> rows = exec(
-                QStringLiteral("INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, "
-                               "started_at, ended_at, status, error) VALUES (:step_run_id, :run_id, :attempt, :owner, "
-                               ":scheduled_for, :started_at, :ended_at, :status, :error) "
-                               "ON CONFLICT (step_run_id, attempt) DO NOTHING"),
-                { { ":step_run_id", bindString(attempt.stepRunId) },
-                  { ":run_id", bindString(attempt.runId) },
-                  { ":attempt", attempt.attempt },
-                  { ":owner", bindString(attempt.owner) },
-                  { ":scheduled_for", bindTime(attempt.scheduledFor) },
-                  { ":started_at", bindTime(attempt.startedAt.isValid() ? attempt.startedAt : nowUtc()) },
-                  { ":ended_at", bindTime(attempt.endedAt) },
-                  { ":status", toString(attempt.status) },
-                  { ":error", bindText(attempt.error) } },
+                QStringLiteral(
+                    "INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, "
+                    "started_at, ended_at, status, error) VALUES (:step_run_id, :run_id, :attempt, :owner, "
+                    ":scheduled_for, :started_at, :ended_at, :status, :error) "
+                    "ON CONFLICT (step_run_id, attempt) DO NOTHING"),
+                { { ":step_run_id", bindString(attempt.stepRunId) }, { ":run_id", bindString(attempt.runId) },
+                    { ":attempt", attempt.attempt }, { ":owner", bindString(attempt.owner) },
+                    { ":scheduled_for", bindTime(attempt.scheduledFor) },
+                    { ":started_at", bindTime(attempt.startedAt.isValid() ? attempt.startedAt : nowUtc()) },
+                    { ":ended_at", bindTime(attempt.endedAt) }, { ":status", toString(attempt.status) },
+                    { ":error", bindText(attempt.error) } },
                 "record attempt start");
             if (!rows)
                 return rows.error();
@@ -173,20 +177,18 @@ Status SqlStore::recordAttemptStarts(const std::vector<StepAttempt> &attempts)
 Status SqlStore::recordAttemptEnd(const StepAttempt &attempt)
 {
     Result<SqlRows> rows = exec(
-        QStringLiteral("INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
-                       "ended_at, status, error) VALUES (:step_run_id, :run_id, :attempt, :owner, :scheduled_for, "
-                       ":started_at, :ended_at, :status, :error) ON CONFLICT (step_run_id, attempt) DO UPDATE SET "
-                       "status = excluded.status, ended_at = excluded.ended_at, error = excluded.error "
-                       "WHERE {p}step_attempts.status = 'running'"),
-        { { ":step_run_id", bindString(attempt.stepRunId) },
-          { ":run_id", bindString(attempt.runId) },
-          { ":attempt", attempt.attempt },
-          { ":owner", bindString(attempt.owner) },
-          { ":scheduled_for", bindTime(attempt.scheduledFor) },
-          { ":started_at", bindTime(attempt.startedAt) },
-          { ":ended_at", bindTime(attempt.endedAt.isValid() ? attempt.endedAt : nowUtc()) },
-          { ":status", toString(attempt.status) },
-          { ":error", bindText(attempt.error) } },
+        QStringLiteral(
+            "INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
+            "ended_at, status, error) VALUES (:step_run_id, :run_id, :attempt, :owner, :scheduled_for, "
+            ":started_at, :ended_at, :status, :error) ON CONFLICT (step_run_id, attempt) DO UPDATE SET "
+            "status = excluded.status, ended_at = excluded.ended_at, error = excluded.error "
+            "WHERE {p}step_attempts.status = 'running'"),
+        { { ":step_run_id", bindString(attempt.stepRunId) }, { ":run_id", bindString(attempt.runId) },
+            { ":attempt", attempt.attempt }, { ":owner", bindString(attempt.owner) },
+            { ":scheduled_for", bindTime(attempt.scheduledFor) },
+            { ":started_at", bindTime(attempt.startedAt) },
+            { ":ended_at", bindTime(attempt.endedAt.isValid() ? attempt.endedAt : nowUtc()) },
+            { ":status", toString(attempt.status) }, { ":error", bindText(attempt.error) } },
         "record attempt end");
     if (!rows)
         return rows.error();
@@ -195,11 +197,13 @@ Status SqlStore::recordAttemptEnd(const StepAttempt &attempt)
 
 Result<std::vector<StepAttempt>> SqlStore::getRunAttempts(const QString &runId)
 {
-    return readAll(exec(QStringLiteral("SELECT step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, "
-                                       "status, error FROM {p}step_attempts WHERE run_id = :run_id "
-                                       "ORDER BY started_at, attempt"),
-                        { { ":run_id", runId } }, "get run attempts"),
-                   &SqlStore::readAttempt, "get run attempts");
+    return readAll(
+        exec(
+            QStringLiteral("SELECT step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, "
+                           "status, error FROM {p}step_attempts WHERE run_id = :run_id "
+                           "ORDER BY started_at, attempt"),
+            { { ":run_id", runId } }, "get run attempts"),
+        &SqlStore::readAttempt, "get run attempts");
 }
 
 Result<StepAttempt> SqlStore::readAttempt(const SqlRows &row) const
@@ -214,10 +218,11 @@ Result<StepAttempt> SqlStore::readAttempt(const SqlRows &row) const
     attempt.endedAt = readTime(row.value(6));
     const std::optional<AttemptStatus> status = attemptStatusFromString(row.text(7));
     if (!status)
-        return makeError(ErrorCode::Database, QStringLiteral("attempt %1/%2: unknown status \"%3\"")
-                                                  .arg(attempt.stepRunId)
-                                                  .arg(attempt.attempt)
-                                                  .arg(row.text(7)));
+        return makeError(ErrorCode::Database,
+            QStringLiteral("attempt %1/%2: unknown status \"%3\"")
+                .arg(attempt.stepRunId)
+                .arg(attempt.attempt)
+                .arg(row.text(7)));
     attempt.status = *status;
     attempt.error = row.optText(8);
     return attempt;

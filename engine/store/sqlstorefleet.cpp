@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The heartbeat half of SqlStore: agents, heartbeat history and incidents.
+#include "core/isotime.h"
 #include "sqlstore.h"
 
-#include "core/isotime.h"
+#include <array>
 
 namespace vigil {
 
 namespace {
 
-const QLatin1String kAgentColumns(
-    "id, tenant_id, environment, tags, interval_secs, grace_secs, hmac_key, schedule, timezone, state, last_seen_at, "
-    "misses, last_stats, state_changed_at, created_at, updated_at");
+const QLatin1String kAgentColumns("id, tenant_id, environment, tags, interval_secs, grace_secs, hmac_key, "
+                                  "schedule, timezone, state, last_seen_at, "
+                                  "misses, last_stats, state_changed_at, created_at, updated_at");
 const QLatin1String kHeartbeatColumns(
     "id, agent_id, received_at, kind, exit_code, message, stats, source_address, rid, duration_ms");
-const QLatin1String kIncidentColumns(
-    "id, tenant_id, definition_id, run_id, resource_type, resource_id, title, severity, status, details, opened_at, "
-    "resolved_at, resolved_by_run_id, updated_at");
+const QLatin1String kIncidentColumns("id, tenant_id, definition_id, run_id, resource_type, resource_id, "
+                                     "title, severity, status, details, opened_at, "
+                                     "resolved_at, resolved_by_run_id, updated_at");
 
 Json tagsToJson(const QStringList &tags)
 {
@@ -25,25 +26,50 @@ Json tagsToJson(const QStringList &tags)
     return out;
 }
 
+// Rows per multi-row INSERT: a batch is cut into chunks of 256, 128, ..., 1 rows, so that
+// a batch of 500 takes 5 statements instead of 500 (a round trip each on PostgreSQL, and
+// Qt's per-exec overhead on SQLite) and only nine statement texts are ever prepared.
+// Placeholders are named (:h<row>_<column>) and the names made once: binding by position
+// would have QSqlResult format a ":<n>" key with QString::arg for every single value.
+constexpr int kLargestChunkShift = 8;
+constexpr int kHeartbeatColumnCount = 9;
+
+const QStringList &heartbeatPlaceholders()
+{
+    static const QStringList names = [] {
+        QStringList out;
+        for (int row = 0; row < (1 << kLargestChunkShift); ++row) {
+            for (int column = 0; column < kHeartbeatColumnCount; ++column)
+                out.append(QStringLiteral(":h%1_%2").arg(row).arg(column));
+        }
+        return out;
+    }();
+    return names;
+}
+
+const QString &heartbeatInsertSql(int shift)
+{
+    static const std::array<QString, kLargestChunkShift + 1> statements = [] {
+        const QStringList &names = heartbeatPlaceholders();
+        std::array<QString, kLargestChunkShift + 1> out;
+        for (int shift = 0; shift <= kLargestChunkShift; ++shift) {
+            QStringList rows;
+            for (int r = 0; r < (1 << shift); ++r) {
+                rows.append(QLatin1Char('(')
+                    + names.mid(r * kHeartbeatColumnCount, kHeartbeatColumnCount).join(QStringLiteral(", "))
+                    + QLatin1Char(')'));
+            }
+            out[shift] = QStringLiteral(
+                             "INSERT INTO {p}heartbeats (agent_id, received_at, kind, exit_code, message, "
+                             "stats, source_address, rid, duration_ms) VALUES ")
+                + rows.join(QStringLiteral(", "));
+        }
+        return out;
+    }();
+    return statements[shift];
+}
+
 } // namespace
-
-QString SqlStore::heartbeatInsertColumns()
-{
-    return QStringLiteral("agent_id, received_at, kind, exit_code, message, stats, source_address, rid, duration_ms");
-}
-
-QVariantList SqlStore::heartbeatValues(const Heartbeat &heartbeat) const
-{
-    return { bindString(heartbeat.agentId),
-             bindTime(heartbeat.receivedAt.isValid() ? heartbeat.receivedAt : nowUtc()),
-             toString(heartbeat.kind),
-             heartbeat.exitCode ? QVariant(*heartbeat.exitCode) : QVariant(),
-             bindText(heartbeat.message),
-             bindJson(heartbeat.stats),
-             bindText(heartbeat.sourceAddress),
-             bindText(heartbeat.rid),
-             bindInt(heartbeat.durationMs) };
-}
 
 // ---- rows -------------------------------------------------------------------------
 
@@ -69,7 +95,8 @@ Result<Agent> SqlStore::readAgent(const SqlRows &row) const
     agent.timezone = row.optText(8);
     const std::optional<AgentState> state = agentStateFromString(row.text(9));
     if (!state)
-        return makeError(ErrorCode::Database, QStringLiteral("agent %1: unknown state \"%2\"").arg(agent.id, row.text(9)));
+        return makeError(
+            ErrorCode::Database, QStringLiteral("agent %1: unknown state \"%2\"").arg(agent.id, row.text(9)));
     agent.state = *state;
     agent.lastSeenAt = readTime(row.value(10));
     agent.misses = int(row.integer(11));
@@ -92,7 +119,7 @@ Result<Heartbeat> SqlStore::readHeartbeat(const SqlRows &row) const
     const std::optional<HeartbeatKind> kind = heartbeatKindFromString(row.text(3));
     if (!kind)
         return makeError(ErrorCode::Database,
-                         QStringLiteral("heartbeat %1: unknown kind \"%2\"").arg(heartbeat.id).arg(row.text(3)));
+            QStringLiteral("heartbeat %1: unknown kind \"%2\"").arg(heartbeat.id).arg(row.text(3)));
     heartbeat.kind = *kind;
     if (const std::optional<qint64> exitCode = row.optInteger(4))
         heartbeat.exitCode = int(*exitCode);
@@ -121,7 +148,7 @@ Result<Incident> SqlStore::readIncident(const SqlRows &row) const
     const std::optional<IncidentStatus> status = incidentStatusFromString(row.text(8));
     if (!status)
         return makeError(ErrorCode::Database,
-                         QStringLiteral("incident %1: unknown status \"%2\"").arg(incident.id, row.text(8)));
+            QStringLiteral("incident %1: unknown status \"%2\"").arg(incident.id, row.text(8)));
     incident.status = *status;
     Result<Json> details = readJson(row.value(9), "details");
     if (!details)
@@ -142,40 +169,37 @@ Result<Agent> SqlStore::upsertAgent(const Agent &agent)
     // State fields are written on insert only; an existing agent keeps its liveness.
     return readOne(
         exec(QStringLiteral("INSERT INTO {p}agents (") + kAgentColumns
-                 + QStringLiteral(") VALUES (:id, :tenant_id, :environment, :tags, :interval_secs, :grace_secs, "
-                                  ":hmac_key, :schedule, :timezone, :state, :last_seen_at, :misses, :last_stats, "
-                                  ":state_changed_at, :created_at, :updated_at) "
-                                  "ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, "
-                                  "environment = excluded.environment, tags = excluded.tags, "
-                                  "interval_secs = excluded.interval_secs, grace_secs = excluded.grace_secs, "
-                                  "hmac_key = excluded.hmac_key, schedule = excluded.schedule, "
-                                  "timezone = excluded.timezone, updated_at = excluded.updated_at RETURNING ")
-                 + kAgentColumns,
-             { { ":id", bindString(agent.id) },
-               { ":tenant_id", bindString(agent.tenantId) },
-               { ":environment", bindText(agent.environment) },
-               { ":tags", bindJson(tagsToJson(agent.tags)) },
-               { ":interval_secs", agent.intervalSecs },
-               { ":grace_secs", agent.graceSecs },
-               { ":hmac_key", bindText(agent.hmacKey) },
-               { ":schedule", bindText(agent.schedule) },
-               { ":timezone", bindText(agent.timezone) },
-               { ":state", toString(agent.state) },
-               { ":last_seen_at", bindTime(agent.lastSeenAt) },
-               { ":misses", agent.misses },
-               { ":last_stats", bindJson(agent.lastStats) },
-               { ":state_changed_at", bindTime(agent.stateChangedAt) },
-               { ":created_at", bindTime(agent.createdAt.isValid() ? agent.createdAt : now) },
-               { ":updated_at", bindTime(now) } },
-             "upsert agent"),
-        &SqlStore::readAgent, "upsert agent", QStringLiteral("upsert agent %1: nothing stored").arg(agent.id));
+                + QStringLiteral(
+                    ") VALUES (:id, :tenant_id, :environment, :tags, :interval_secs, :grace_secs, "
+                    ":hmac_key, :schedule, :timezone, :state, :last_seen_at, :misses, :last_stats, "
+                    ":state_changed_at, :created_at, :updated_at) "
+                    "ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, "
+                    "environment = excluded.environment, tags = excluded.tags, "
+                    "interval_secs = excluded.interval_secs, grace_secs = excluded.grace_secs, "
+                    "hmac_key = excluded.hmac_key, schedule = excluded.schedule, "
+                    "timezone = excluded.timezone, updated_at = excluded.updated_at RETURNING ")
+                + kAgentColumns,
+            { { ":id", bindString(agent.id) }, { ":tenant_id", bindString(agent.tenantId) },
+                { ":environment", bindText(agent.environment) },
+                { ":tags", bindJson(tagsToJson(agent.tags)) }, { ":interval_secs", agent.intervalSecs },
+                { ":grace_secs", agent.graceSecs }, { ":hmac_key", bindText(agent.hmacKey) },
+                { ":schedule", bindText(agent.schedule) }, { ":timezone", bindText(agent.timezone) },
+                { ":state", toString(agent.state) }, { ":last_seen_at", bindTime(agent.lastSeenAt) },
+                { ":misses", agent.misses }, { ":last_stats", bindJson(agent.lastStats) },
+                { ":state_changed_at", bindTime(agent.stateChangedAt) },
+                { ":created_at", bindTime(agent.createdAt.isValid() ? agent.createdAt : now) },
+                { ":updated_at", bindTime(now) } },
+            "upsert agent"),
+        &SqlStore::readAgent, "upsert agent",
+        QStringLiteral("upsert agent %1: nothing stored").arg(agent.id));
 }
 
 Result<Agent> SqlStore::getAgent(const QString &id)
 {
-    return readOne(exec(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents WHERE id = :id"),
-                        { { ":id", id } }, "get agent"),
-                   &SqlStore::readAgent, "get agent", QStringLiteral("agent %1 not found").arg(id));
+    return readOne(
+        exec(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents WHERE id = :id"),
+            { { ":id", id } }, "get agent"),
+        &SqlStore::readAgent, "get agent", QStringLiteral("agent %1 not found").arg(id));
 }
 
 Result<Page<Agent>> SqlStore::listAgents(const AgentFilter &filter, const PageRequest &page)
@@ -189,15 +213,16 @@ Result<Page<Agent>> SqlStore::listAgents(const AgentFilter &filter, const PageRe
         where.add(QStringLiteral("environment = :environment"), ":environment", *filter.environment);
     if (filter.tag)
         where.add(tagConditionSql(), ":tag", *filter.tag);
-    return fetchPage(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents"), std::move(where),
-                     page, false, &SqlStore::readAgent, [](const Agent &a) { return a.id; }, "list agents");
+    return fetchPageById(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents"),
+        std::move(where), page, &SqlStore::readAgent, "list agents");
 }
 
 Result<std::vector<Agent>> SqlStore::allAgents()
 {
-    return readAll(exec(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents ORDER BY id"), {},
-                        "all agents"),
-                   &SqlStore::readAgent, "all agents");
+    return readAll(
+        exec(QStringLiteral("SELECT ") + kAgentColumns + QStringLiteral(" FROM {p}agents ORDER BY id"), {},
+            "all agents"),
+        &SqlStore::readAgent, "all agents");
 }
 
 Status SqlStore::updateAgentStates(const std::vector<AgentStateUpdate> &updates)
@@ -209,11 +234,9 @@ Status SqlStore::updateAgentStates(const std::vector<AgentStateUpdate> &updates)
         for (const AgentStateUpdate &update : updates) {
             QString sql = QStringLiteral("UPDATE {p}agents SET state = :state, last_seen_at = :last_seen_at, "
                                          "misses = :misses, updated_at = :now");
-            Binds binds = { { ":state", toString(update.state) },
-                            { ":last_seen_at", bindTime(update.lastSeenAt) },
-                            { ":misses", update.misses },
-                            { ":now", now },
-                            { ":id", update.id } };
+            Binds binds
+                = { { ":state", toString(update.state) }, { ":last_seen_at", bindTime(update.lastSeenAt) },
+                      { ":misses", update.misses }, { ":now", now }, { ":id", update.id } };
             if (update.stateChangedAt.isValid()) {
                 sql += QStringLiteral(", state_changed_at = :state_changed_at");
                 binds.push_back({ ":state_changed_at", bindTime(update.stateChangedAt) });
@@ -222,7 +245,9 @@ Status SqlStore::updateAgentStates(const std::vector<AgentStateUpdate> &updates)
                 sql += QStringLiteral(", last_stats = :last_stats");
                 binds.push_back({ ":last_stats", bindJson(*update.lastStats) });
             }
-            if (Result<SqlRows> rows = exec(sql + QStringLiteral(" WHERE id = :id"), binds, "update agent state"); !rows)
+            if (Result<SqlRows> rows
+                = exec(sql + QStringLiteral(" WHERE id = :id"), binds, "update agent state");
+                !rows)
                 return rows.error();
         }
         return {};
@@ -233,11 +258,11 @@ Status SqlStore::deleteAgent(const QString &id)
 {
     return inTransaction([&]() -> Status {
         if (Result<SqlRows> beats = exec(QStringLiteral("DELETE FROM {p}heartbeats WHERE agent_id = :id"),
-                                         { { ":id", id } }, "delete agent heartbeats");
+                { { ":id", id } }, "delete agent heartbeats");
             !beats)
             return beats.error();
-        Result<SqlRows> rows = exec(QStringLiteral("DELETE FROM {p}agents WHERE id = :id"), { { ":id", id } },
-                                    "delete agent");
+        Result<SqlRows> rows
+            = exec(QStringLiteral("DELETE FROM {p}agents WHERE id = :id"), { { ":id", id } }, "delete agent");
         if (!rows)
             return rows.error();
         if (rows->numRowsAffected() == 0)
@@ -257,35 +282,68 @@ Status SqlStore::insertHeartbeats(const std::vector<Heartbeat> &heartbeats)
 
 Status SqlStore::insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats)
 {
-    static const QStringList names = { QStringLiteral(":agent_id"), QStringLiteral(":received_at"),
-                                       QStringLiteral(":kind"),     QStringLiteral(":exit_code"),
-                                       QStringLiteral(":message"),  QStringLiteral(":stats"),
-                                       QStringLiteral(":source_address"), QStringLiteral(":rid"),
-                                       QStringLiteral(":duration_ms") };
-    Result<QSqlQuery *> query = statement(QStringLiteral("INSERT INTO {p}heartbeats (") + heartbeatInsertColumns()
-                                              + QStringLiteral(") VALUES (") + names.join(QStringLiteral(", "))
-                                              + QLatin1Char(')'),
-                                          "insert heartbeats");
-    if (!query)
-        return query.error();
-    for (const Heartbeat &heartbeat : heartbeats) {
-        const QVariantList values = heartbeatValues(heartbeat);
-        for (int i = 0; i < values.size(); ++i)
-            (*query)->bindValue(names.at(i), values.at(i));
-        if (Status done = execPrepared(*query, "insert heartbeats"); !done)
-            return done;
+    const QDateTime now = nowUtc();
+    std::size_t done = 0;
+    while (done < heartbeats.size()) {
+        int shift = kLargestChunkShift;
+        while ((std::size_t(1) << shift) > heartbeats.size() - done)
+            --shift;
+        Result<QSqlQuery *> query = statement(heartbeatInsertSql(shift), "insert heartbeats");
+        if (!query)
+            return query.error();
+        QSqlQuery *q = *query;
+        const QStringList &names = heartbeatPlaceholders();
+        int position = 0;
+        const std::size_t end = done + (std::size_t(1) << shift);
+        for (; done < end; ++done) {
+            const Heartbeat &heartbeat = heartbeats[done];
+            q->bindValue(names.at(position++), bindString(heartbeat.agentId));
+            q->bindValue(
+                names.at(position++), bindTime(heartbeat.receivedAt.isValid() ? heartbeat.receivedAt : now));
+            q->bindValue(names.at(position++), toString(heartbeat.kind));
+            q->bindValue(
+                names.at(position++), heartbeat.exitCode ? QVariant(*heartbeat.exitCode) : QVariant());
+            q->bindValue(names.at(position++), bindText(heartbeat.message));
+            q->bindValue(names.at(position++), bindJson(heartbeat.stats));
+            q->bindValue(names.at(position++), bindText(heartbeat.sourceAddress));
+            q->bindValue(names.at(position++), bindText(heartbeat.rid));
+            q->bindValue(names.at(position++), bindInt(heartbeat.durationMs));
+        }
+        if (Status inserted = execPrepared(q, "insert heartbeats"); !inserted)
+            return inserted;
+        q->finish();
     }
-    (*query)->finish();
     return {};
 }
 
+// Newest first by receivedAt (collectors may flush batches out of order), the id breaking
+// ties; the cursor is "<receivedAt in epoch ms>_<id>" of the last heartbeat returned.
 Result<Page<Heartbeat>> SqlStore::listHeartbeats(const QString &agentId, const PageRequest &page)
 {
     Filter where;
-    where.add(QStringLiteral("agent_id = :agent_id"), ":agent_id", agentId);
-    return fetchPage(QStringLiteral("SELECT ") + kHeartbeatColumns + QStringLiteral(" FROM {p}heartbeats"),
-                     std::move(where), page, true, &SqlStore::readHeartbeat,
-                     [](const Heartbeat &h) { return QString::number(h.id); }, "list heartbeats");
+    where.add(QStringLiteral("agent_id = :agent_id"), ":agent_id", bindString(agentId));
+    if (!page.cursor.isEmpty()) {
+        const QStringList parts = page.cursor.split(QLatin1Char('_'));
+        bool timeOk = false;
+        bool idOk = false;
+        const qint64 ms = parts.size() == 2 ? parts.at(0).toLongLong(&timeOk) : 0;
+        const qint64 id = parts.size() == 2 ? parts.at(1).toLongLong(&idOk) : 0;
+        if (!timeOk || !idOk)
+            return makeError(
+                ErrorCode::Invalid, QStringLiteral("list heartbeats: bad cursor \"%1\"").arg(page.cursor));
+        where.conditions.append(QStringLiteral(
+            "(received_at < :cursor_time OR (received_at = :cursor_time AND id < :cursor_id))"));
+        where.binds.push_back({ ":cursor_time", bindTime(fromMsecs(ms)) });
+        where.binds.push_back({ ":cursor_id", qlonglong(id) });
+    }
+    return fetchPage(
+        QStringLiteral("SELECT ") + kHeartbeatColumns + QStringLiteral(" FROM {p}heartbeats"),
+        std::move(where), QStringLiteral("received_at DESC, id DESC"), page.limit, &SqlStore::readHeartbeat,
+        [](const Heartbeat &h) -> QString {
+            return QString::number(h.receivedAt.toMSecsSinceEpoch()) + QLatin1Char('_')
+                + QString::number(h.id);
+        },
+        "list heartbeats");
 }
 
 Result<qint64> SqlStore::deleteHeartbeatsBefore(const QDateTime &cutoff)
@@ -293,7 +351,7 @@ Result<qint64> SqlStore::deleteHeartbeatsBefore(const QDateTime &cutoff)
     if (!cutoff.isValid())
         return makeError(ErrorCode::Invalid, QStringLiteral("delete heartbeats: no cutoff given"));
     Result<SqlRows> rows = exec(QStringLiteral("DELETE FROM {p}heartbeats WHERE received_at < :cutoff"),
-                                { { ":cutoff", bindTime(cutoff) } }, "delete heartbeats");
+        { { ":cutoff", bindTime(cutoff) } }, "delete heartbeats");
     if (!rows)
         return rows.error();
     return qint64(rows->numRowsAffected());
@@ -301,13 +359,15 @@ Result<qint64> SqlStore::deleteHeartbeatsBefore(const QDateTime &cutoff)
 
 // ---- incidents --------------------------------------------------------------------
 
-Result<std::optional<Incident>> SqlStore::openIncidentFor(const QString &definitionKey, const QString &resourceId)
+Result<std::optional<Incident>> SqlStore::openIncidentFor(
+    const QString &definitionKey, const QString &resourceId)
 {
     Result<Incident> existing = readOne(
         exec(QStringLiteral("SELECT ") + kIncidentColumns
-                 + QStringLiteral(" FROM {p}incidents WHERE COALESCE(definition_id, '') = :definition_key AND "
-                                  "resource_id = :resource_id AND status = 'open'"),
-             { { ":definition_key", bindString(definitionKey) }, { ":resource_id", bindString(resourceId) } }, "open incident: read"),
+                + QStringLiteral(" FROM {p}incidents WHERE COALESCE(definition_id, '') = :definition_key AND "
+                                 "resource_id = :resource_id AND status = 'open'"),
+            { { ":definition_key", bindString(definitionKey) }, { ":resource_id", bindString(resourceId) } },
+            "open incident: read"),
         &SqlStore::readIncident, "open incident: read", QString());
     if (existing)
         return std::optional<Incident>(std::move(existing).value());
@@ -325,26 +385,22 @@ Result<IncidentOpen> SqlStore::openIncident(const Incident &incident)
     stored.resolvedAt = QDateTime();
     stored.resolvedByRunId.reset();
     const QString definitionKey = stored.definitionId.value_or(QString());
-    const Binds binds = { { ":id", bindString(stored.id) },
-                          { ":tenant_id", bindString(stored.tenantId) },
-                          { ":definition_id", bindText(stored.definitionId) },
-                          { ":run_id", bindText(stored.runId) },
-                          { ":resource_type", bindString(stored.resourceType) },
-                          { ":resource_id", bindString(stored.resourceId) },
-                          { ":title", bindString(stored.title) },
-                          { ":severity", bindString(stored.severity) },
-                          { ":status", toString(stored.status) },
-                          { ":details", bindJson(stored.details) },
-                          { ":opened_at", bindTime(stored.openedAt) },
-                          { ":updated_at", bindTime(stored.updatedAt) } };
+    const Binds binds = { { ":id", bindString(stored.id) }, { ":tenant_id", bindString(stored.tenantId) },
+        { ":definition_id", bindText(stored.definitionId) }, { ":run_id", bindText(stored.runId) },
+        { ":resource_type", bindString(stored.resourceType) },
+        { ":resource_id", bindString(stored.resourceId) }, { ":title", bindString(stored.title) },
+        { ":severity", bindString(stored.severity) }, { ":status", toString(stored.status) },
+        { ":details", bindJson(stored.details) }, { ":opened_at", bindTime(stored.openedAt) },
+        { ":updated_at", bindTime(stored.updatedAt) } };
     // The partial unique index decides; the loop covers the open one being resolved between
     // our insert and our read.
     for (int attempt = 0; attempt < 3; ++attempt) {
         Result<SqlRows> inserted = exec(
-            QStringLiteral("INSERT INTO {p}incidents (id, tenant_id, definition_id, run_id, resource_type, resource_id, "
-                           "title, severity, status, details, opened_at, updated_at) VALUES (:id, :tenant_id, "
-                           ":definition_id, :run_id, :resource_type, :resource_id, :title, :severity, :status, "
-                           ":details, :opened_at, :updated_at) ON CONFLICT DO NOTHING RETURNING id"),
+            QStringLiteral(
+                "INSERT INTO {p}incidents (id, tenant_id, definition_id, run_id, resource_type, resource_id, "
+                "title, severity, status, details, opened_at, updated_at) VALUES (:id, :tenant_id, "
+                ":definition_id, :run_id, :resource_type, :resource_id, :title, :severity, :status, "
+                ":details, :opened_at, :updated_at) ON CONFLICT DO NOTHING RETURNING id"),
             binds, "open incident");
         if (!inserted)
             return inserted.error();
@@ -359,41 +415,43 @@ Result<IncidentOpen> SqlStore::openIncident(const Incident &incident)
         if (!taken)
             return taken.error();
         if (*taken)
-            return makeError(ErrorCode::Conflict, QStringLiteral("incident %1 already exists").arg(stored.id));
+            return makeError(
+                ErrorCode::Conflict, QStringLiteral("incident %1 already exists").arg(stored.id));
     }
     return makeError(ErrorCode::Conflict,
-                     QStringLiteral("open incident: the open incident of %1 kept changing").arg(stored.resourceId));
+        QStringLiteral("open incident: the open incident of %1 kept changing").arg(stored.resourceId));
 }
 
 Result<std::vector<Incident>> SqlStore::resolveIncidents(const QString &resourceId,
-                                                         const std::optional<QString> &definitionId, const QDateTime &at,
-                                                         const std::optional<QString> &resolvedByRunId)
+    const std::optional<QString> &definitionId, const QDateTime &at,
+    const std::optional<QString> &resolvedByRunId)
 {
     const QDateTime resolvedAt = at.isValid() ? at : nowUtc();
-    QString sql = QStringLiteral("UPDATE {p}incidents SET status = 'resolved', resolved_at = :at, updated_at = :at, "
-                                 "resolved_by_run_id = :resolved_by_run_id WHERE resource_id = :resource_id AND "
-                                 "status = 'open'");
-    Binds binds = { { ":at", bindTime(resolvedAt) },
-                    { ":resolved_by_run_id", bindText(resolvedByRunId) },
-                    { ":resource_id", resourceId } };
+    QString sql
+        = QStringLiteral("UPDATE {p}incidents SET status = 'resolved', resolved_at = :at, updated_at = :at, "
+                         "resolved_by_run_id = :resolved_by_run_id WHERE resource_id = :resource_id AND "
+                         "status = 'open'");
+    Binds binds = { { ":at", bindTime(resolvedAt) }, { ":resolved_by_run_id", bindText(resolvedByRunId) },
+        { ":resource_id", resourceId } };
     if (definitionId) {
         sql += QStringLiteral(" AND definition_id = :definition_id");
         binds.push_back({ ":definition_id", *definitionId });
     }
-    Result<std::vector<Incident>> resolved = readAll(exec(sql + QStringLiteral(" RETURNING ") + kIncidentColumns, binds,
-                                                          "resolve incidents"),
-                                                     &SqlStore::readIncident, "resolve incidents");
+    Result<std::vector<Incident>> resolved
+        = readAll(exec(sql + QStringLiteral(" RETURNING ") + kIncidentColumns, binds, "resolve incidents"),
+            &SqlStore::readIncident, "resolve incidents");
     if (resolved) // RETURNING keeps no order
         std::sort(resolved->begin(), resolved->end(),
-                  [](const Incident &a, const Incident &b) { return a.id < b.id; });
+            [](const Incident &a, const Incident &b) { return a.id < b.id; });
     return resolved;
 }
 
 Result<Incident> SqlStore::getIncident(const QString &id)
 {
-    return readOne(exec(QStringLiteral("SELECT ") + kIncidentColumns + QStringLiteral(" FROM {p}incidents WHERE id = :id"),
-                        { { ":id", id } }, "get incident"),
-                   &SqlStore::readIncident, "get incident", QStringLiteral("incident %1 not found").arg(id));
+    return readOne(exec(QStringLiteral("SELECT ") + kIncidentColumns
+                           + QStringLiteral(" FROM {p}incidents WHERE id = :id"),
+                       { { ":id", id } }, "get incident"),
+        &SqlStore::readIncident, "get incident", QStringLiteral("incident %1 not found").arg(id));
 }
 
 Result<Page<Incident>> SqlStore::listIncidents(const IncidentFilter &filter, const PageRequest &page)
@@ -405,9 +463,8 @@ Result<Page<Incident>> SqlStore::listIncidents(const IncidentFilter &filter, con
         where.add(QStringLiteral("tenant_id = :tenant_id"), ":tenant_id", *filter.tenantId);
     if (filter.resourceId)
         where.add(QStringLiteral("resource_id = :resource_id"), ":resource_id", *filter.resourceId);
-    return fetchPage(QStringLiteral("SELECT ") + kIncidentColumns + QStringLiteral(" FROM {p}incidents"),
-                     std::move(where), page, false, &SqlStore::readIncident, [](const Incident &i) { return i.id; },
-                     "list incidents");
+    return fetchPageById(QStringLiteral("SELECT ") + kIncidentColumns + QStringLiteral(" FROM {p}incidents"),
+        std::move(where), page, &SqlStore::readIncident, "list incidents");
 }
 
 } // namespace vigil

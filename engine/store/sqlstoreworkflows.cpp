@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The workflow half of SqlStore: signals, definitions, runs, step runs and execution logs.
-#include "sqlstore.h"
-
 #include "core/isotime.h"
+#include "sqlstore.h"
 
 namespace vigil {
 
@@ -10,16 +9,16 @@ namespace {
 
 // Column lists, in the order the read*() functions below take them.
 const QLatin1String kDefinitionColumns(
-    "id, tenant_id, name, description, trigger_type, environment_filter, resource_type_filter, steps, config, "
+    "id, tenant_id, name, description, trigger_type, environment_filter, resource_type_filter, steps, "
+    "config, "
     "is_enabled, cron_expression, cron_timezone, version, created_at, updated_at");
 const QLatin1String kRunColumns(
     "id, definition_id, tenant_id, trigger_id, status, context, current_step_index, is_replay, is_dry_run, "
-    "definition_snapshot, started_at, completed_at, failed_at, canceled_at, cancel_reason, created_at, updated_at");
-const char *const kStepColumnNames[] = { "id",           "run_id",        "tenant_id",    "step_index",
-                                         "step_type",    "step_name",     "status",       "scheduled_for",
-                                         "started_at",   "completed_at",  "result",       "error_message",
-                                         "branch_index", "parent_step_run_id", "created_at", "attempt",
-                                         "lease_owner",  "lease_expires_at", "attempt_floor" };
+    "definition_snapshot, started_at, completed_at, failed_at, canceled_at, cancel_reason, created_at, "
+    "updated_at");
+const char *const kStepColumnNames[] = { "id", "run_id", "tenant_id", "step_index", "step_type", "step_name",
+    "status", "scheduled_for", "started_at", "completed_at", "result", "error_message", "branch_index",
+    "parent_step_run_id", "created_at", "attempt", "lease_owner", "lease_expires_at", "attempt_floor" };
 const QLatin1String kLogColumns("id, run_id, step_run_id, tenant_id, level, message, data, created_at");
 
 QString quoted(const QString &text)
@@ -50,8 +49,8 @@ QDateTime dueTime(const WorkflowStepRun &step)
 
 QString SqlStore::signalColumns()
 {
-    return QStringLiteral(
-        "id, tenant_id, source, type, resource_type, resource_id, environment, payload, created_at, dedup_key");
+    return QStringLiteral("id, tenant_id, source, type, resource_type, resource_id, environment, payload, "
+                          "created_at, dedup_key");
 }
 
 QString SqlStore::stepColumns(const QString &alias)
@@ -97,12 +96,13 @@ Result<WorkflowDefinition> SqlStore::readDefinition(const SqlRows &row) const
     if (!steps)
         return steps.error();
     if (!steps->is_array())
-        return makeError(ErrorCode::Database, QStringLiteral("definition %1: steps is not an array").arg(definition.id));
+        return makeError(
+            ErrorCode::Database, QStringLiteral("definition %1: steps is not an array").arg(definition.id));
     for (std::size_t i = 0; i < steps->size(); ++i) {
         Result<WorkflowStep> step = workflowStepFromJson((*steps)[i], QStringLiteral("steps[%1]").arg(i));
         if (!step)
             return makeError(ErrorCode::Database,
-                             QStringLiteral("definition %1: %2").arg(definition.id, step.error().message));
+                QStringLiteral("definition %1: %2").arg(definition.id, step.error().message));
         definition.steps.push_back(std::move(step).value());
     }
     Result<Json> config = readJson(row.value(8), "config");
@@ -127,7 +127,8 @@ Result<WorkflowRun> SqlStore::readRun(const SqlRows &row) const
     run.triggerId = row.text(3);
     const std::optional<RunStatus> status = runStatusFromString(row.text(4));
     if (!status)
-        return makeError(ErrorCode::Database, QStringLiteral("run %1: unknown status \"%2\"").arg(run.id, row.text(4)));
+        return makeError(
+            ErrorCode::Database, QStringLiteral("run %1: unknown status \"%2\"").arg(run.id, row.text(4)));
     run.status = *status;
     Result<Json> context = readJson(row.value(5), "context");
     if (!context)
@@ -136,14 +137,14 @@ Result<WorkflowRun> SqlStore::readRun(const SqlRows &row) const
     run.currentStepIndex = int(row.integer(6));
     run.isReplay = row.boolean(7);
     run.isDryRun = row.boolean(8);
-    if (!row.value(9).isNull()) { // NULL: a head read (getRunHead) skipped it
+    if (!row.isNull(9)) { // NULL: a head read (getRunHead, transitionRun) left it out
         Result<Json> snapshot = readJson(row.value(9), "definition_snapshot");
         if (!snapshot)
             return snapshot.error();
         Result<WorkflowDefinition> definition = fromJson<WorkflowDefinition>(*snapshot);
         if (!definition)
             return makeError(ErrorCode::Database,
-                             QStringLiteral("run %1: definition snapshot: %2").arg(run.id, definition.error().message));
+                QStringLiteral("run %1: definition snapshot: %2").arg(run.id, definition.error().message));
         run.definitionSnapshot = std::move(definition).value();
     }
     run.startedAt = readTime(row.value(10));
@@ -165,12 +166,14 @@ Result<WorkflowStepRun> SqlStore::readStep(const SqlRows &row) const
     step.stepIndex = int(row.integer(3));
     const std::optional<StepType> type = stepTypeFromString(row.text(4));
     if (!type)
-        return makeError(ErrorCode::Database, QStringLiteral("step %1: unknown type \"%2\"").arg(step.id, row.text(4)));
+        return makeError(
+            ErrorCode::Database, QStringLiteral("step %1: unknown type \"%2\"").arg(step.id, row.text(4)));
     step.stepType = *type;
     step.stepName = row.text(5);
     const std::optional<StepStatus> status = stepStatusFromString(row.text(6));
     if (!status)
-        return makeError(ErrorCode::Database, QStringLiteral("step %1: unknown status \"%2\"").arg(step.id, row.text(6)));
+        return makeError(
+            ErrorCode::Database, QStringLiteral("step %1: unknown status \"%2\"").arg(step.id, row.text(6)));
     step.status = *status;
     step.scheduledFor = readTime(row.value(7));
     step.startedAt = readTime(row.value(8));
@@ -200,7 +203,8 @@ Result<ExecutionLog> SqlStore::readLog(const SqlRows &row) const
     log.tenantId = row.text(3);
     const std::optional<LogLevel> level = logLevelFromString(row.text(4));
     if (!level)
-        return makeError(ErrorCode::Database, QStringLiteral("log %1: unknown level \"%2\"").arg(log.id, row.text(4)));
+        return makeError(
+            ErrorCode::Database, QStringLiteral("log %1: unknown level \"%2\"").arg(log.id, row.text(4)));
     log.level = *level;
     log.message = row.text(5);
     Result<Json> data = readJson(row.value(6), "data");
@@ -213,8 +217,9 @@ Result<ExecutionLog> SqlStore::readLog(const SqlRows &row) const
 
 Result<bool> SqlStore::rowExists(const QString &table, const QString &id, const char *what)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("SELECT 1 FROM {p}") + table + QStringLiteral(" WHERE id = :id"),
-                                { { ":id", id } }, what);
+    Result<SqlRows> rows
+        = exec(QStringLiteral("SELECT 1 FROM {p}") + table + QStringLiteral(" WHERE id = :id"),
+            { { ":id", id } }, what);
     if (!rows)
         return rows.error();
     if (rows->next())
@@ -226,71 +231,72 @@ Result<bool> SqlStore::rowExists(const QString &table, const QString &id, const 
 
 // ---- signals ----------------------------------------------------------------------
 
-Result<SignalInsert> SqlStore::insertSignal(const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow)
+Result<SignalInsert> SqlStore::insertSignal(
+    const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow)
 {
     TriggerEnvelope stored = envelope;
     stored.createdAt = orNow(envelope.createdAt);
     if (stored.dedupKey && stored.dedupKey->isEmpty())
         stored.dedupKey.reset();
-    const Binds binds = { { ":id", bindString(stored.id) },
-                          { ":tenant_id", bindString(stored.tenantId) },
-                          { ":source", bindString(stored.source) },
-                          { ":type", bindString(stored.type) },
-                          { ":resource_type", bindText(stored.resourceType) },
-                          { ":resource_id", bindText(stored.resourceId) },
-                          { ":environment", bindText(stored.environment) },
-                          { ":payload", bindJson(stored.payload) },
-                          { ":created_at", bindTime(stored.createdAt) },
-                          { ":dedup_key", bindText(stored.dedupKey) } };
+    const Binds binds = { { ":id", bindString(stored.id) }, { ":tenant_id", bindString(stored.tenantId) },
+        { ":source", bindString(stored.source) }, { ":type", bindString(stored.type) },
+        { ":resource_type", bindText(stored.resourceType) }, { ":resource_id", bindText(stored.resourceId) },
+        { ":environment", bindText(stored.environment) }, { ":payload", bindJson(stored.payload) },
+        { ":created_at", bindTime(stored.createdAt) }, { ":dedup_key", bindText(stored.dedupKey) } };
     const QString insert = QStringLiteral(
-        "INSERT INTO {p}triggers (id, tenant_id, source, type, resource_type, resource_id, environment, payload, "
-        "created_at, dedup_key) VALUES (:id, :tenant_id, :source, :type, :resource_type, :resource_id, :environment, "
-        ":payload, :created_at, :dedup_key)");
+        "INSERT INTO {p}triggers (id, tenant_id, source, type, resource_type, resource_id, environment, "
+        "payload, "
+        "created_at, dedup_key, live_dedup_key) VALUES (:id, :tenant_id, :source, :type, :resource_type, "
+        ":resource_id, :environment, :payload, :created_at, :dedup_key, :dedup_key)");
     if (!stored.dedupKey) {
         if (Result<SqlRows> rows = exec(insert, binds, "insert signal"); !rows)
             return rows.error();
         return SignalInsert { stored, true };
     }
 
-    // A key older than the window no longer counts: free it, then insert unless a signal
-    // holding the key exists. The unique index makes this atomic across processes; the
-    // loop covers the key being freed by someone else between our insert and our read.
+    // live_dedup_key is the key while it still deduplicates (dedup_key stays as stored): a
+    // key older than the window is released first, then the insert goes through unless a
+    // signal holding the key exists. The unique index makes this atomic across processes;
+    // the loop covers the key being released by someone else between our insert and read.
     const QDateTime cutoff = stored.createdAt.addMSecs(-qint64(dedupWindow.count()));
     return inTransaction([&]() -> Result<SignalInsert> {
         for (int attempt = 0; attempt < 3; ++attempt) {
-            Result<SqlRows> freed = exec(QStringLiteral("UPDATE {p}triggers SET dedup_key = NULL "
-                                                        "WHERE dedup_key = :dedup_key AND created_at < :cutoff"),
-                                         { { ":dedup_key", *stored.dedupKey }, { ":cutoff", bindTime(cutoff) } },
-                                         "insert signal: expire dedup key");
-            if (!freed)
-                return freed.error();
-            Result<SqlRows> inserted = exec(insert + QStringLiteral(" ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL "
-                                                                     "DO NOTHING RETURNING id"),
-                                            binds, "insert signal");
+            Result<SqlRows> released
+                = exec(QStringLiteral("UPDATE {p}triggers SET live_dedup_key = NULL "
+                                      "WHERE live_dedup_key = :dedup_key AND created_at < :cutoff"),
+                    { { ":dedup_key", *stored.dedupKey }, { ":cutoff", bindTime(cutoff) } },
+                    "insert signal: release an expired dedup key");
+            if (!released)
+                return released.error();
+            Result<SqlRows> inserted = exec(insert
+                    + QStringLiteral(" ON CONFLICT (live_dedup_key) WHERE live_dedup_key IS NOT NULL "
+                                     "DO NOTHING RETURNING id"),
+                binds, "insert signal");
             if (!inserted)
                 return inserted.error();
             if (inserted->next())
                 return SignalInsert { stored, true };
-            Result<TriggerEnvelope> existing
-                = readOne(exec(QStringLiteral("SELECT ") + signalColumns()
-                                   + QStringLiteral(" FROM {p}triggers WHERE dedup_key = :dedup_key"),
-                               { { ":dedup_key", *stored.dedupKey } }, "insert signal: read the earlier signal"),
-                          &SqlStore::readSignal, "insert signal: read the earlier signal", QString());
+            Result<TriggerEnvelope> existing = readOne(
+                exec(QStringLiteral("SELECT ") + signalColumns()
+                        + QStringLiteral(" FROM {p}triggers WHERE live_dedup_key = :dedup_key"),
+                    { { ":dedup_key", *stored.dedupKey } }, "insert signal: read the earlier signal"),
+                &SqlStore::readSignal, "insert signal: read the earlier signal", QString());
             if (existing)
                 return SignalInsert { std::move(existing).value(), false };
             if (existing.error().code != ErrorCode::NotFound)
                 return existing.error();
         }
         return makeError(ErrorCode::Conflict,
-                         QStringLiteral("insert signal: dedup key \"%1\" kept changing hands").arg(*stored.dedupKey));
+            QStringLiteral("insert signal: dedup key \"%1\" kept changing hands").arg(*stored.dedupKey));
     });
 }
 
 Result<TriggerEnvelope> SqlStore::getSignal(const QString &id)
 {
-    return readOne(exec(QStringLiteral("SELECT ") + signalColumns() + QStringLiteral(" FROM {p}triggers WHERE id = :id"),
-                        { { ":id", id } }, "get signal"),
-                   &SqlStore::readSignal, "get signal", QStringLiteral("signal %1 not found").arg(id));
+    return readOne(
+        exec(QStringLiteral("SELECT ") + signalColumns() + QStringLiteral(" FROM {p}triggers WHERE id = :id"),
+            { { ":id", id } }, "get signal"),
+        &SqlStore::readSignal, "get signal", QStringLiteral("signal %1 not found").arg(id));
 }
 
 Result<Page<TriggerEnvelope>> SqlStore::listSignals(const SignalFilter &filter, const PageRequest &page)
@@ -302,27 +308,23 @@ Result<Page<TriggerEnvelope>> SqlStore::listSignals(const SignalFilter &filter, 
         where.add(QStringLiteral("type = :type"), ":type", *filter.type);
     if (filter.resourceId)
         where.add(QStringLiteral("resource_id = :resource_id"), ":resource_id", *filter.resourceId);
-    return fetchPage(QStringLiteral("SELECT ") + signalColumns() + QStringLiteral(" FROM {p}triggers"), std::move(where),
-                     page, false, &SqlStore::readSignal, [](const TriggerEnvelope &s) { return s.id; },
-                     "list signals");
+    return fetchPageById(QStringLiteral("SELECT ") + signalColumns() + QStringLiteral(" FROM {p}triggers"),
+        std::move(where), page, &SqlStore::readSignal, "list signals");
 }
 
 // ---- workflow definitions ---------------------------------------------------------
 
 Binds SqlStore::definitionBinds(const WorkflowDefinition &definition) const
 {
-    return { { ":id", bindString(definition.id) },
-             { ":tenant_id", bindString(definition.tenantId) },
-             { ":name", bindString(definition.name) },
-             { ":description", bindText(definition.description) },
-             { ":trigger_type", bindString(definition.triggerType) },
-             { ":environment_filter", bindText(definition.environmentFilter) },
-             { ":resource_type_filter", bindText(definition.resourceTypeFilter) },
-             { ":steps", bindJson(stepsToJson(definition.steps)) },
-             { ":config", bindJson(definition.config) },
-             { ":is_enabled", bindBool(definition.isEnabled) },
-             { ":cron_expression", bindText(definition.cronExpression) },
-             { ":cron_timezone", bindText(definition.cronTimezone) } };
+    return { { ":id", bindString(definition.id) }, { ":tenant_id", bindString(definition.tenantId) },
+        { ":name", bindString(definition.name) }, { ":description", bindText(definition.description) },
+        { ":trigger_type", bindString(definition.triggerType) },
+        { ":environment_filter", bindText(definition.environmentFilter) },
+        { ":resource_type_filter", bindText(definition.resourceTypeFilter) },
+        { ":steps", bindJson(stepsToJson(definition.steps)) }, { ":config", bindJson(definition.config) },
+        { ":is_enabled", bindBool(definition.isEnabled) },
+        { ":cron_expression", bindText(definition.cronExpression) },
+        { ":cron_timezone", bindText(definition.cronTimezone) } };
 }
 
 Status SqlStore::createDefinition(const WorkflowDefinition &definition)
@@ -331,28 +333,32 @@ Status SqlStore::createDefinition(const WorkflowDefinition &definition)
     const QDateTime createdAt = orNow(definition.createdAt);
     binds.push_back({ ":version", definition.version });
     binds.push_back({ ":created_at", bindTime(createdAt) });
-    binds.push_back({ ":updated_at", bindTime(definition.updatedAt.isValid() ? definition.updatedAt : createdAt) });
+    binds.push_back(
+        { ":updated_at", bindTime(definition.updatedAt.isValid() ? definition.updatedAt : createdAt) });
     Result<SqlRows> rows = exec(
-        QStringLiteral("INSERT INTO {p}workflow_definitions (id, tenant_id, name, description, trigger_type, "
-                       "environment_filter, resource_type_filter, steps, config, is_enabled, cron_expression, "
-                       "cron_timezone, version, created_at, updated_at) VALUES (:id, :tenant_id, :name, :description, "
-                       ":trigger_type, :environment_filter, :resource_type_filter, :steps, :config, :is_enabled, "
-                       ":cron_expression, :cron_timezone, :version, :created_at, :updated_at)"),
+        QStringLiteral(
+            "INSERT INTO {p}workflow_definitions (id, tenant_id, name, description, trigger_type, "
+            "environment_filter, resource_type_filter, steps, config, is_enabled, cron_expression, "
+            "cron_timezone, version, created_at, updated_at) VALUES (:id, :tenant_id, :name, :description, "
+            ":trigger_type, :environment_filter, :resource_type_filter, :steps, :config, :is_enabled, "
+            ":cron_expression, :cron_timezone, :version, :created_at, :updated_at)"),
         binds, "create definition");
     if (!rows)
         return rows.error();
     return {};
 }
 
-Result<WorkflowDefinition> SqlStore::updateDefinition(const WorkflowDefinition &definition,
-                                                      std::optional<int> expectedVersion)
+Result<WorkflowDefinition> SqlStore::updateDefinition(
+    const WorkflowDefinition &definition, std::optional<int> expectedVersion)
 {
     Binds binds = definitionBinds(definition);
     binds.push_back({ ":updated_at", bindTime(nowUtc()) });
     QString sql = QStringLiteral(
-        "UPDATE {p}workflow_definitions SET tenant_id = :tenant_id, name = :name, description = :description, "
+        "UPDATE {p}workflow_definitions SET tenant_id = :tenant_id, name = :name, description = "
+        ":description, "
         "trigger_type = :trigger_type, environment_filter = :environment_filter, "
-        "resource_type_filter = :resource_type_filter, steps = :steps, config = :config, is_enabled = :is_enabled, "
+        "resource_type_filter = :resource_type_filter, steps = :steps, config = :config, is_enabled = "
+        ":is_enabled, "
         "cron_expression = :cron_expression, cron_timezone = :cron_timezone, version = version + 1, "
         "updated_at = :updated_at WHERE id = :id AND deleted_at IS NULL");
     if (expectedVersion) {
@@ -360,34 +366,37 @@ Result<WorkflowDefinition> SqlStore::updateDefinition(const WorkflowDefinition &
         binds.push_back({ ":expected_version", *expectedVersion });
     }
     sql += QStringLiteral(" RETURNING ") + kDefinitionColumns;
-    Result<WorkflowDefinition> updated
-        = readOne(exec(sql, binds, "update definition"), &SqlStore::readDefinition, "update definition", QString());
+    Result<WorkflowDefinition> updated = readOne(
+        exec(sql, binds, "update definition"), &SqlStore::readDefinition, "update definition", QString());
     if (updated || updated.error().code != ErrorCode::NotFound)
         return updated;
 
     // Nothing changed: unknown (or deleted), or at another version.
     Result<SqlRows> current = exec(QStringLiteral("SELECT version FROM {p}workflow_definitions "
                                                   "WHERE id = :id AND deleted_at IS NULL"),
-                                   { { ":id", definition.id } }, "update definition");
+        { { ":id", definition.id } }, "update definition");
     if (!current)
         return current.error();
     if (!current->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("definition %1 not found").arg(definition.id));
-    return makeError(ErrorCode::Conflict, QStringLiteral("definition %1 is at version %2, not %3")
-                                              .arg(definition.id)
-                                              .arg(current->integer(0))
-                                              .arg(expectedVersion.value_or(-1)));
+    return makeError(ErrorCode::Conflict,
+        QStringLiteral("definition %1 is at version %2, not %3")
+            .arg(definition.id)
+            .arg(current->integer(0))
+            .arg(expectedVersion.value_or(-1)));
 }
 
 Result<WorkflowDefinition> SqlStore::getDefinition(const QString &id)
 {
-    return readOne(exec(QStringLiteral("SELECT ") + kDefinitionColumns
-                            + QStringLiteral(" FROM {p}workflow_definitions WHERE id = :id AND deleted_at IS NULL"),
-                        { { ":id", id } }, "get definition"),
-                   &SqlStore::readDefinition, "get definition", QStringLiteral("definition %1 not found").arg(id));
+    return readOne(
+        exec(QStringLiteral("SELECT ") + kDefinitionColumns
+                + QStringLiteral(" FROM {p}workflow_definitions WHERE id = :id AND deleted_at IS NULL"),
+            { { ":id", id } }, "get definition"),
+        &SqlStore::readDefinition, "get definition", QStringLiteral("definition %1 not found").arg(id));
 }
 
-Result<Page<WorkflowDefinition>> SqlStore::listDefinitions(const DefinitionFilter &filter, const PageRequest &page)
+Result<Page<WorkflowDefinition>> SqlStore::listDefinitions(
+    const DefinitionFilter &filter, const PageRequest &page)
 {
     Filter where;
     where.conditions.append(QStringLiteral("deleted_at IS NULL"));
@@ -397,39 +406,41 @@ Result<Page<WorkflowDefinition>> SqlStore::listDefinitions(const DefinitionFilte
         where.add(QStringLiteral("trigger_type = :trigger_type"), ":trigger_type", *filter.triggerType);
     if (filter.isEnabled)
         where.add(QStringLiteral("is_enabled = :is_enabled"), ":is_enabled", bindBool(*filter.isEnabled));
-    return fetchPage(QStringLiteral("SELECT ") + kDefinitionColumns + QStringLiteral(" FROM {p}workflow_definitions"),
-                     std::move(where), page, false, &SqlStore::readDefinition,
-                     [](const WorkflowDefinition &d) { return d.id; }, "list definitions");
+    return fetchPageById(
+        QStringLiteral("SELECT ") + kDefinitionColumns + QStringLiteral(" FROM {p}workflow_definitions"),
+        std::move(where), page, &SqlStore::readDefinition, "list definitions");
 }
 
-Result<std::vector<WorkflowDefinition>> SqlStore::enabledDefinitionsFor(const QString &tenantId,
-                                                                        const QString &triggerType)
+Result<std::vector<WorkflowDefinition>> SqlStore::enabledDefinitionsFor(
+    const QString &tenantId, const QString &triggerType)
 {
     return readAll(exec(QStringLiteral("SELECT ") + kDefinitionColumns
-                            + QStringLiteral(" FROM {p}workflow_definitions WHERE tenant_id = :tenant_id AND "
-                                             "trigger_type = :trigger_type AND is_enabled = :is_enabled AND "
-                                             "deleted_at IS NULL ORDER BY id"),
-                        { { ":tenant_id", tenantId }, { ":trigger_type", triggerType }, { ":is_enabled", bindBool(true) } },
-                        "enabled definitions"),
-                   &SqlStore::readDefinition, "enabled definitions");
+                           + QStringLiteral(" FROM {p}workflow_definitions WHERE tenant_id = :tenant_id AND "
+                                            "trigger_type = :trigger_type AND is_enabled = :is_enabled AND "
+                                            "deleted_at IS NULL ORDER BY id"),
+                       { { ":tenant_id", tenantId }, { ":trigger_type", triggerType },
+                           { ":is_enabled", bindBool(true) } },
+                       "enabled definitions"),
+        &SqlStore::readDefinition, "enabled definitions");
 }
 
 Result<std::vector<WorkflowDefinition>> SqlStore::cronDefinitions()
 {
-    return readAll(exec(QStringLiteral("SELECT ") + kDefinitionColumns
-                            + QStringLiteral(" FROM {p}workflow_definitions WHERE cron_expression IS NOT NULL AND "
-                                             "cron_expression <> '' AND is_enabled = :is_enabled AND "
-                                             "deleted_at IS NULL ORDER BY id"),
-                        { { ":is_enabled", bindBool(true) } }, "cron definitions"),
-                   &SqlStore::readDefinition, "cron definitions");
+    return readAll(
+        exec(QStringLiteral("SELECT ") + kDefinitionColumns
+                + QStringLiteral(" FROM {p}workflow_definitions WHERE cron_expression IS NOT NULL AND "
+                                 "cron_expression <> '' AND is_enabled = :is_enabled AND "
+                                 "deleted_at IS NULL ORDER BY id"),
+            { { ":is_enabled", bindBool(true) } }, "cron definitions"),
+        &SqlStore::readDefinition, "cron definitions");
 }
 
 Status SqlStore::setDefinitionEnabled(const QString &id, bool enabled)
 {
     Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_definitions SET is_enabled = :is_enabled, "
                                                "updated_at = :now WHERE id = :id AND deleted_at IS NULL"),
-                                { { ":is_enabled", bindBool(enabled) }, { ":now", bindTime(nowUtc()) }, { ":id", id } },
-                                enabled ? "enable definition" : "disable definition");
+        { { ":is_enabled", bindBool(enabled) }, { ":now", bindTime(nowUtc()) }, { ":id", id } },
+        enabled ? "enable definition" : "disable definition");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() == 0)
@@ -440,9 +451,10 @@ Status SqlStore::setDefinitionEnabled(const QString &id, bool enabled)
 Status SqlStore::deleteDefinition(const QString &id)
 {
     const QVariant now = bindTime(nowUtc());
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_definitions SET deleted_at = :now, updated_at = :now "
-                                               "WHERE id = :id AND deleted_at IS NULL"),
-                                { { ":now", now }, { ":id", id } }, "delete definition");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_definitions SET deleted_at = :now, updated_at = :now "
+                              "WHERE id = :id AND deleted_at IS NULL"),
+            { { ":now", now }, { ":id", id } }, "delete definition");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() == 0)
@@ -455,31 +467,25 @@ Status SqlStore::deleteDefinition(const QString &id)
 Status SqlStore::createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps)
 {
     const QDateTime createdAt = orNow(run.createdAt);
-    const Binds binds = { { ":id", bindString(run.id) },
-                          { ":definition_id", bindString(run.definitionId) },
-                          { ":tenant_id", bindString(run.tenantId) },
-                          { ":trigger_id", bindString(run.triggerId) },
-                          { ":status", toString(run.status) },
-                          { ":context", bindJson(run.context) },
-                          { ":current_step_index", run.currentStepIndex },
-                          { ":is_replay", bindBool(run.isReplay) },
-                          { ":is_dry_run", bindBool(run.isDryRun) },
-                          { ":definition_snapshot", bindJson(toJson(run.definitionSnapshot)) },
-                          { ":started_at", bindTime(run.startedAt) },
-                          { ":completed_at", bindTime(run.completedAt) },
-                          { ":failed_at", bindTime(run.failedAt) },
-                          { ":canceled_at", bindTime(run.canceledAt) },
-                          { ":cancel_reason", bindText(run.cancelReason) },
-                          { ":created_at", bindTime(createdAt) },
-                          { ":updated_at", bindTime(run.updatedAt.isValid() ? run.updatedAt : createdAt) } };
+    const Binds binds = { { ":id", bindString(run.id) }, { ":definition_id", bindString(run.definitionId) },
+        { ":tenant_id", bindString(run.tenantId) }, { ":trigger_id", bindString(run.triggerId) },
+        { ":status", toString(run.status) }, { ":context", bindJson(run.context) },
+        { ":current_step_index", run.currentStepIndex }, { ":is_replay", bindBool(run.isReplay) },
+        { ":is_dry_run", bindBool(run.isDryRun) },
+        { ":definition_snapshot", bindJson(toJson(run.definitionSnapshot)) },
+        { ":started_at", bindTime(run.startedAt) }, { ":completed_at", bindTime(run.completedAt) },
+        { ":failed_at", bindTime(run.failedAt) }, { ":canceled_at", bindTime(run.canceledAt) },
+        { ":cancel_reason", bindText(run.cancelReason) }, { ":created_at", bindTime(createdAt) },
+        { ":updated_at", bindTime(run.updatedAt.isValid() ? run.updatedAt : createdAt) } };
     return inTransaction([&]() -> Status {
         Result<SqlRows> rows = exec(
-            QStringLiteral("INSERT INTO {p}workflow_runs (id, definition_id, tenant_id, trigger_id, status, context, "
-                           "current_step_index, is_replay, is_dry_run, definition_snapshot, started_at, completed_at, "
-                           "failed_at, canceled_at, cancel_reason, created_at, updated_at) VALUES (:id, :definition_id, "
-                           ":tenant_id, :trigger_id, :status, :context, :current_step_index, :is_replay, :is_dry_run, "
-                           ":definition_snapshot, :started_at, :completed_at, :failed_at, :canceled_at, :cancel_reason, "
-                           ":created_at, :updated_at)"),
+            QStringLiteral(
+                "INSERT INTO {p}workflow_runs (id, definition_id, tenant_id, trigger_id, status, context, "
+                "current_step_index, is_replay, is_dry_run, definition_snapshot, started_at, completed_at, "
+                "failed_at, canceled_at, cancel_reason, created_at, updated_at) VALUES (:id, :definition_id, "
+                ":tenant_id, :trigger_id, :status, :context, :current_step_index, :is_replay, :is_dry_run, "
+                ":definition_snapshot, :started_at, :completed_at, :failed_at, :canceled_at, :cancel_reason, "
+                ":created_at, :updated_at)"),
             binds, "create run");
         if (!rows)
             return rows.error();
@@ -493,22 +499,25 @@ Status SqlStore::createRun(const WorkflowRun &run, const std::vector<WorkflowSte
 
 Result<WorkflowRun> SqlStore::getRun(const QString &id)
 {
-    return readOne(exec(QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM {p}workflow_runs WHERE id = :id"),
-                        { { ":id", id } }, "get run"),
-                   &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
+    return readOne(exec(QStringLiteral("SELECT ") + kRunColumns
+                           + QStringLiteral(" FROM {p}workflow_runs WHERE id = :id"),
+                       { { ":id", id } }, "get run"),
+        &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
 }
 
 QString SqlStore::runHeadColumns()
 {
-    static const QString columns = QString(kRunColumns).replace(QStringLiteral("definition_snapshot"), QStringLiteral("NULL"));
+    static const QString columns
+        = QString(kRunColumns).replace(QStringLiteral("definition_snapshot"), QStringLiteral("NULL"));
     return columns;
 }
 
 Result<WorkflowRun> SqlStore::getRunHead(const QString &id)
 {
-    return readOne(exec(QStringLiteral("SELECT ") + runHeadColumns() + QStringLiteral(" FROM {p}workflow_runs WHERE id = :id"),
-                        { { ":id", id } }, "get run"),
-                   &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
+    return readOne(exec(QStringLiteral("SELECT ") + runHeadColumns()
+                           + QStringLiteral(" FROM {p}workflow_runs WHERE id = :id"),
+                       { { ":id", id } }, "get run"),
+        &SqlStore::readRun, "get run", QStringLiteral("run %1 not found").arg(id));
 }
 
 Result<Page<WorkflowRun>> SqlStore::listRuns(const RunFilter &filter, const PageRequest &page)
@@ -522,14 +531,15 @@ Result<Page<WorkflowRun>> SqlStore::listRuns(const RunFilter &filter, const Page
         where.add(QStringLiteral("definition_id = :definition_id"), ":definition_id", *filter.definitionId);
     if (filter.triggerId)
         where.add(QStringLiteral("trigger_id = :trigger_id"), ":trigger_id", *filter.triggerId);
-    return fetchPage(QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM {p}workflow_runs"), std::move(where),
-                     page, false, &SqlStore::readRun, [](const WorkflowRun &r) { return r.id; }, "list runs");
+    return fetchPageById(QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM {p}workflow_runs"),
+        std::move(where), page, &SqlStore::readRun, "list runs");
 }
 
 namespace {
 
 // The SET clauses of a RunPatch, with their binds.
-void addRunPatch(const RunPatch &patch, QStringList &sets, Binds &binds, const std::function<QVariant(const Json &)> &json)
+void addRunPatch(
+    const RunPatch &patch, QStringList &sets, Binds &binds, const std::function<QVariant(const Json &)> &json)
 {
     if (patch.currentStepIndex) {
         sets.append(QStringLiteral("current_step_index = :current_step_index"));
@@ -553,41 +563,50 @@ Result<WorkflowRun> SqlStore::transitionRun(const QString &id, RunStatus to, con
     QStringList sets = { QStringLiteral("status = :to"), QStringLiteral("updated_at = :now") };
     Binds binds = { { ":to", toString(to) }, { ":now", bindTime(nowUtc()) }, { ":id", id } };
     switch (to) {
-    case RunStatus::Running: sets.append(QStringLiteral("started_at = COALESCE(started_at, :now)")); break;
-    case RunStatus::Completed: sets.append(QStringLiteral("completed_at = :now")); break;
-    case RunStatus::Failed: sets.append(QStringLiteral("failed_at = :now")); break;
-    case RunStatus::Canceled: sets.append(QStringLiteral("canceled_at = :now")); break;
+    case RunStatus::Running:
+        sets.append(QStringLiteral("started_at = COALESCE(started_at, :now)"));
+        break;
+    case RunStatus::Completed:
+        sets.append(QStringLiteral("completed_at = :now"));
+        break;
+    case RunStatus::Failed:
+        sets.append(QStringLiteral("failed_at = :now"));
+        break;
+    case RunStatus::Canceled:
+        sets.append(QStringLiteral("canceled_at = :now"));
+        break;
     case RunStatus::Pending:
-    case RunStatus::Waiting: break;
+    case RunStatus::Waiting:
+        break;
     }
     addRunPatch(patch, sets, binds, json);
 
     // The guard: only rows whose current status may move to `to`, in the same statement.
     QStringList from;
-    for (RunStatus status : { RunStatus::Pending, RunStatus::Running, RunStatus::Waiting, RunStatus::Completed,
-                              RunStatus::Failed, RunStatus::Canceled }) {
+    for (RunStatus status : { RunStatus::Pending, RunStatus::Running, RunStatus::Waiting,
+             RunStatus::Completed, RunStatus::Failed, RunStatus::Canceled }) {
         if (isAllowedTransition(status, to))
             from.append(quoted(toString(status)));
     }
     if (!from.isEmpty()) {
         Result<WorkflowRun> updated = readOne(
             exec(QStringLiteral("UPDATE {p}workflow_runs SET ") + sets.join(QStringLiteral(", "))
-                     + QStringLiteral(" WHERE id = :id AND status IN (") + from.join(QStringLiteral(", "))
-                     + QStringLiteral(") RETURNING ") + runHeadColumns(),
-                 binds, "transition run"),
+                    + QStringLiteral(" WHERE id = :id AND status IN (") + from.join(QStringLiteral(", "))
+                    + QStringLiteral(") RETURNING ") + runHeadColumns(),
+                binds, "transition run"),
             &SqlStore::readRun, "transition run", QString());
         if (updated || updated.error().code != ErrorCode::NotFound)
             return updated;
     }
 
-    Result<SqlRows> current = exec(QStringLiteral("SELECT status FROM {p}workflow_runs WHERE id = :id"), { { ":id", id } },
-                                   "transition run");
+    Result<SqlRows> current = exec(QStringLiteral("SELECT status FROM {p}workflow_runs WHERE id = :id"),
+        { { ":id", id } }, "transition run");
     if (!current)
         return current.error();
     if (!current->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("run %1 not found").arg(id));
     return makeError(ErrorCode::Conflict,
-                     QStringLiteral("run %1 cannot go from %2 to %3").arg(id, current->text(0), toString(to)));
+        QStringLiteral("run %1 cannot go from %2 to %3").arg(id, current->text(0), toString(to)));
 }
 
 Status SqlStore::updateRunProgress(const QString &id, const RunPatch &patch)
@@ -595,9 +614,9 @@ Status SqlStore::updateRunProgress(const QString &id, const RunPatch &patch)
     QStringList sets = { QStringLiteral("updated_at = :now") };
     Binds binds = { { ":now", bindTime(nowUtc()) }, { ":id", id } };
     addRunPatch(patch, sets, binds, [this](const Json &value) { return bindJson(value); });
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_runs SET ") + sets.join(QStringLiteral(", "))
-                                    + QStringLiteral(" WHERE id = :id"),
-                                binds, "update run");
+    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_runs SET ")
+            + sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE id = :id"),
+        binds, "update run");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() == 0)
@@ -613,30 +632,22 @@ Status SqlStore::insertStep(const WorkflowStepRun &step)
         QStringList placeholders;
         for (const char *name : kStepColumnNames)
             placeholders.append(QLatin1Char(':') + QLatin1String(name));
-        return QStringLiteral("INSERT INTO {p}workflow_step_runs (") + stepColumns() + QStringLiteral(") VALUES (")
-               + placeholders.join(QStringLiteral(", ")) + QLatin1Char(')');
+        return QStringLiteral("INSERT INTO {p}workflow_step_runs (") + stepColumns()
+            + QStringLiteral(") VALUES (") + placeholders.join(QStringLiteral(", ")) + QLatin1Char(')');
     }();
     Result<SqlRows> rows = exec(sql,
-                                { { ":id", bindString(step.id) },
-                                  { ":run_id", bindString(step.runId) },
-                                  { ":tenant_id", bindString(step.tenantId) },
-                                  { ":step_index", step.stepIndex },
-                                  { ":step_type", toString(step.stepType) },
-                                  { ":step_name", bindString(step.stepName) },
-                                  { ":status", toString(step.status) },
-                                  { ":scheduled_for", bindTime(step.scheduledFor) },
-                                  { ":started_at", bindTime(step.startedAt) },
-                                  { ":completed_at", bindTime(step.completedAt) },
-                                  { ":result", bindJson(step.result) },
-                                  { ":error_message", bindText(step.errorMessage) },
-                                  { ":branch_index", step.branchIndex ? QVariant(*step.branchIndex) : QVariant() },
-                                  { ":parent_step_run_id", bindText(step.parentStepRunId) },
-                                  { ":created_at", bindTime(orNow(step.createdAt)) },
-                                  { ":attempt", step.attempt },
-                                  { ":lease_owner", bindText(step.leaseOwner) },
-                                  { ":lease_expires_at", bindTime(step.leaseExpiresAt) },
-                                  { ":attempt_floor", step.attemptFloor } },
-                                "insert step run");
+        { { ":id", bindString(step.id) }, { ":run_id", bindString(step.runId) },
+            { ":tenant_id", bindString(step.tenantId) }, { ":step_index", step.stepIndex },
+            { ":step_type", toString(step.stepType) }, { ":step_name", bindString(step.stepName) },
+            { ":status", toString(step.status) }, { ":scheduled_for", bindTime(step.scheduledFor) },
+            { ":started_at", bindTime(step.startedAt) }, { ":completed_at", bindTime(step.completedAt) },
+            { ":result", bindJson(step.result) }, { ":error_message", bindText(step.errorMessage) },
+            { ":branch_index", step.branchIndex ? QVariant(*step.branchIndex) : QVariant() },
+            { ":parent_step_run_id", bindText(step.parentStepRunId) },
+            { ":created_at", bindTime(orNow(step.createdAt)) }, { ":attempt", step.attempt },
+            { ":lease_owner", bindText(step.leaseOwner) },
+            { ":lease_expires_at", bindTime(step.leaseExpiresAt) }, { ":attempt_floor", step.attemptFloor } },
+        "insert step run");
     if (!rows)
         return rows.error();
     return {};
@@ -658,22 +669,23 @@ Status SqlStore::insertStepRuns(const std::vector<WorkflowStepRun> &steps)
 Result<WorkflowStepRun> SqlStore::getStepRun(const QString &id)
 {
     return readOne(exec(QStringLiteral("SELECT ") + stepColumns()
-                            + QStringLiteral(" FROM {p}workflow_step_runs WHERE id = :id"),
-                        { { ":id", id } }, "get step run"),
-                   &SqlStore::readStep, "get step run", QStringLiteral("step run %1 not found").arg(id));
+                           + QStringLiteral(" FROM {p}workflow_step_runs WHERE id = :id"),
+                       { { ":id", id } }, "get step run"),
+        &SqlStore::readStep, "get step run", QStringLiteral("step run %1 not found").arg(id));
 }
 
 Result<std::vector<WorkflowStepRun>> SqlStore::getRunSteps(const QString &runId)
 {
-    return readAll(exec(QStringLiteral("SELECT ") + stepColumns()
-                            + QStringLiteral(" FROM {p}workflow_step_runs WHERE run_id = :run_id ORDER BY created_at, ")
-                            + insertionOrderSql(),
-                        { { ":run_id", runId } }, "get run steps"),
-                   &SqlStore::readStep, "get run steps");
+    return readAll(
+        exec(QStringLiteral("SELECT ") + stepColumns()
+                + QStringLiteral(" FROM {p}workflow_step_runs WHERE run_id = :run_id ORDER BY created_at, ")
+                + insertionOrderSql(),
+            { { ":run_id", runId } }, "get run steps"),
+        &SqlStore::readStep, "get run steps");
 }
 
-Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(const QString &owner, const QDateTime &now,
-                                                             std::chrono::milliseconds lease, int limit)
+Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
+    const QString &owner, const QDateTime &now, std::chrono::milliseconds lease, int limit)
 {
     if (!now.isValid())
         return makeError(ErrorCode::Invalid, QStringLiteral("claim due steps: no time given"));
@@ -681,29 +693,27 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(const QString &owne
         return std::vector<WorkflowStepRun>();
     Result<std::vector<WorkflowStepRun>> claimed
         = readAll(exec(claimSql(),
-                       { { ":owner", bindString(owner) },
-                         { ":now", bindTime(now) },
-                         { ":expires", bindTime(now.addMSecs(qint64(lease.count()))) },
-                         { ":limit", std::min(limit, 1000) } },
-                       "claim due steps"),
-                  &SqlStore::readStep, "claim due steps");
+                      { { ":owner", bindString(owner) }, { ":now", bindTime(now) },
+                          { ":expires", bindTime(now.addMSecs(qint64(lease.count()))) },
+                          { ":limit", std::min(limit, 1000) } },
+                      "claim due steps"),
+            &SqlStore::readStep, "claim due steps");
     if (claimed) // RETURNING keeps no order
-        std::stable_sort(claimed->begin(), claimed->end(), [](const WorkflowStepRun &a, const WorkflowStepRun &b) {
-            return dueTime(a) < dueTime(b);
-        });
+        std::stable_sort(claimed->begin(), claimed->end(),
+            [](const WorkflowStepRun &a, const WorkflowStepRun &b) { return dueTime(a) < dueTime(b); });
     return claimed;
 }
 
-Result<bool> SqlStore::renewLease(const QString &stepRunId, const QString &owner, int attempt, const QDateTime &expiresAt)
+Result<bool> SqlStore::renewLease(
+    const QString &stepRunId, const QString &owner, int attempt, const QDateTime &expiresAt)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET lease_expires_at = :expires "
-                                               "WHERE id = :id AND status = 'running' AND lease_owner = :owner AND "
-                                               "attempt = :attempt"),
-                                { { ":expires", bindTime(expiresAt) },
-                                  { ":id", stepRunId },
-                                  { ":owner", bindString(owner) },
-                                  { ":attempt", attempt } },
-                                "renew lease");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET lease_expires_at = :expires "
+                              "WHERE id = :id AND status = 'running' AND lease_owner = :owner AND "
+                              "attempt = :attempt"),
+            { { ":expires", bindTime(expiresAt) }, { ":id", stepRunId }, { ":owner", bindString(owner) },
+                { ":attempt", attempt } },
+            "renew lease");
     if (!rows)
         return rows.error();
     return rows->numRowsAffected() > 0;
@@ -713,16 +723,14 @@ Status SqlStore::finishStep(const StepFinish &finish)
 {
     if (finish.status != StepStatus::Completed && finish.status != StepStatus::Failed
         && finish.status != StepStatus::Skipped && finish.status != StepStatus::Scheduled)
-        return makeError(ErrorCode::Invalid, QStringLiteral("finish step %1: cannot finish as %2")
-                                                 .arg(finish.stepRunId, toString(finish.status)));
+        return makeError(ErrorCode::Invalid,
+            QStringLiteral("finish step %1: cannot finish as %2")
+                .arg(finish.stepRunId, toString(finish.status)));
     const QDateTime at = orNow(finish.at);
     QStringList sets = { QStringLiteral("status = :status"), QStringLiteral("lease_owner = NULL"),
-                         QStringLiteral("lease_expires_at = NULL") };
-    Binds binds = { { ":status", toString(finish.status) },
-                    { ":at", bindTime(at) },
-                    { ":id", finish.stepRunId },
-                    { ":owner", bindString(finish.owner) },
-                    { ":attempt", finish.attempt } };
+        QStringLiteral("lease_expires_at = NULL") };
+    Binds binds = { { ":status", toString(finish.status) }, { ":at", bindTime(at) },
+        { ":id", finish.stepRunId }, { ":owner", bindString(finish.owner) }, { ":attempt", finish.attempt } };
     if (finish.status == StepStatus::Scheduled)
         sets.append(QStringLiteral("scheduled_for = :at")); // retry later; the error stays for the operator
     else
@@ -737,30 +745,29 @@ Status SqlStore::finishStep(const StepFinish &finish)
     } else if (finish.status == StepStatus::Completed) {
         sets.append(QStringLiteral("error_message = NULL")); // an earlier attempt's error is history now
     }
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET ") + sets.join(QStringLiteral(", "))
-                                    + QStringLiteral(" WHERE id = :id AND status = 'running' AND lease_owner = :owner "
-                                                     "AND attempt = :attempt"),
-                                binds, "finish step");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET ") + sets.join(QStringLiteral(", "))
+                + QStringLiteral(" WHERE id = :id AND status = 'running' AND lease_owner = :owner "
+                                 "AND attempt = :attempt"),
+            binds, "finish step");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() > 0)
         return {};
-    Result<bool> exists = rowExists(QStringLiteral("workflow_step_runs"), finish.stepRunId, "finish step");
-    if (!exists)
-        return exists.error();
-    if (!*exists)
-        return makeError(ErrorCode::NotFound, QStringLiteral("step run %1 not found").arg(finish.stepRunId));
-    return makeError(ErrorCode::Conflict, QStringLiteral("step run %1: lease lost (not running under %2, attempt %3)")
-                                              .arg(finish.stepRunId, finish.owner)
-                                              .arg(finish.attempt));
+    return stepConflict(finish.stepRunId,
+        QStringLiteral("step run %1: lease lost (not running under %2, attempt %3)")
+            .arg(finish.stepRunId, finish.owner)
+            .arg(finish.attempt),
+        "finish step");
 }
 
 Result<int> SqlStore::reclaimExpiredLeases(const QDateTime &now)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'scheduled', "
-                                               "scheduled_for = :now, lease_owner = NULL, lease_expires_at = NULL "
-                                               "WHERE status = 'running' AND lease_expires_at < :now"),
-                                { { ":now", bindTime(orNow(now)) } }, "reclaim expired leases");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'scheduled', "
+                              "scheduled_for = :now, lease_owner = NULL, lease_expires_at = NULL "
+                              "WHERE status = 'running' AND lease_expires_at < :now"),
+            { { ":now", bindTime(orNow(now)) } }, "reclaim expired leases");
     if (!rows)
         return rows.error();
     return rows->numRowsAffected();
@@ -768,8 +775,11 @@ Result<int> SqlStore::reclaimExpiredLeases(const QDateTime &now)
 
 Result<std::optional<QDateTime>> SqlStore::nextDueAt()
 {
+    // Each minimum is the first entry of a partial index.
     Result<SqlRows> rows = exec(
-        QStringLiteral("SELECT (SELECT MIN(COALESCE(scheduled_for, created_at)) FROM {p}workflow_step_runs "
+        QStringLiteral("SELECT (SELECT MIN(created_at) FROM {p}workflow_step_runs "
+                       "WHERE status IN ('pending', 'scheduled') AND scheduled_for IS NULL), "
+                       "(SELECT MIN(scheduled_for) FROM {p}workflow_step_runs "
                        "WHERE status IN ('pending', 'scheduled')), "
                        "(SELECT MIN(lease_expires_at) FROM {p}workflow_step_runs WHERE status = 'running')"),
         {}, "next due time");
@@ -777,24 +787,23 @@ Result<std::optional<QDateTime>> SqlStore::nextDueAt()
         return rows.error();
     if (!rows->next())
         return fail(rows->lastError(), "next due time");
-    const QDateTime due = readTime(rows->value(0));
-    const QDateTime expiry = readTime(rows->value(1));
-    if (!due.isValid() && !expiry.isValid())
-        return std::optional<QDateTime>();
-    if (!due.isValid())
-        return std::optional<QDateTime>(expiry);
-    if (!expiry.isValid())
-        return std::optional<QDateTime>(due);
-    return std::optional<QDateTime>(std::min(due, expiry));
+    std::optional<QDateTime> earliest;
+    for (int column = 0; column < 3; ++column) {
+        const QDateTime time = readTime(rows->value(column));
+        if (time.isValid() && (!earliest || time < *earliest))
+            earliest = time;
+    }
+    return earliest;
 }
 
 Result<int> SqlStore::skipPendingSteps(const QString &runId, const QString &reason)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', "
-                                               "error_message = :reason, completed_at = :now "
-                                               "WHERE run_id = :run_id AND status IN ('pending', 'scheduled')"),
-                                { { ":reason", bindString(reason) }, { ":now", bindTime(nowUtc()) }, { ":run_id", runId } },
-                                "skip pending steps");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'skipped', "
+                              "error_message = :reason, completed_at = :now "
+                              "WHERE run_id = :run_id AND status IN ('pending', 'scheduled')"),
+            { { ":reason", bindString(reason) }, { ":now", bindTime(nowUtc()) }, { ":run_id", runId } },
+            "skip pending steps");
     if (!rows)
         return rows.error();
     return rows->numRowsAffected();
@@ -802,24 +811,26 @@ Result<int> SqlStore::skipPendingSteps(const QString &runId, const QString &reas
 
 Status SqlStore::rescheduleStep(const QString &stepRunId, const QDateTime &at)
 {
-    Result<SqlRows> rows = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'scheduled', "
-                                               "scheduled_for = :at, error_message = NULL, completed_at = NULL, "
-                                               "lease_owner = NULL, lease_expires_at = NULL, attempt_floor = attempt "
-                                               "WHERE id = :id AND status IN ('failed', 'skipped')"),
-                                { { ":at", bindTime(orNow(at)) }, { ":id", stepRunId } }, "reschedule step");
+    Result<SqlRows> rows
+        = exec(QStringLiteral("UPDATE {p}workflow_step_runs SET status = 'scheduled', "
+                              "scheduled_for = :at, error_message = NULL, completed_at = NULL, "
+                              "lease_owner = NULL, lease_expires_at = NULL, attempt_floor = attempt "
+                              "WHERE id = :id AND status IN ('failed', 'skipped')"),
+            { { ":at", bindTime(orNow(at)) }, { ":id", stepRunId } }, "reschedule step");
     if (!rows)
         return rows.error();
     if (rows->numRowsAffected() > 0)
         return {};
     Result<SqlRows> current = exec(QStringLiteral("SELECT status FROM {p}workflow_step_runs WHERE id = :id"),
-                                   { { ":id", stepRunId } }, "reschedule step");
+        { { ":id", stepRunId } }, "reschedule step");
     if (!current)
         return current.error();
     if (!current->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("step run %1 not found").arg(stepRunId));
-    return makeError(ErrorCode::Conflict, QStringLiteral("step run %1 is %2: only a failed or skipped step can be "
-                                                         "rescheduled")
-                                              .arg(stepRunId, current->text(0)));
+    return makeError(ErrorCode::Conflict,
+        QStringLiteral("step run %1 is %2: only a failed or skipped step can be "
+                       "rescheduled")
+            .arg(stepRunId, current->text(0)));
 }
 
 // ---- execution logs ---------------------------------------------------------------
@@ -830,18 +841,14 @@ Status SqlStore::appendLogs(const std::vector<ExecutionLog> &logs)
         return {};
     return inTransaction([&]() -> Status {
         for (const ExecutionLog &log : logs) {
-            Result<SqlRows> rows = exec(
-                QStringLiteral("INSERT INTO {p}execution_logs (") + kLogColumns
-                    + QStringLiteral(") VALUES (:id, :run_id, :step_run_id, :tenant_id, :level, :message, :data, "
-                                     ":created_at)"),
-                { { ":id", bindString(log.id) },
-                  { ":run_id", bindString(log.runId) },
-                  { ":step_run_id", bindText(log.stepRunId) },
-                  { ":tenant_id", bindString(log.tenantId) },
-                  { ":level", toString(log.level) },
-                  { ":message", bindString(log.message) },
-                  { ":data", bindJson(log.data) },
-                  { ":created_at", bindTime(orNow(log.createdAt)) } },
+            Result<SqlRows> rows = exec(QStringLiteral("INSERT INTO {p}execution_logs (") + kLogColumns
+                    + QStringLiteral(
+                        ") VALUES (:id, :run_id, :step_run_id, :tenant_id, :level, :message, :data, "
+                        ":created_at)"),
+                { { ":id", bindString(log.id) }, { ":run_id", bindString(log.runId) },
+                    { ":step_run_id", bindText(log.stepRunId) }, { ":tenant_id", bindString(log.tenantId) },
+                    { ":level", toString(log.level) }, { ":message", bindString(log.message) },
+                    { ":data", bindJson(log.data) }, { ":created_at", bindTime(orNow(log.createdAt)) } },
                 "append log");
             if (!rows)
                 return rows.error();
@@ -852,11 +859,12 @@ Status SqlStore::appendLogs(const std::vector<ExecutionLog> &logs)
 
 Result<std::vector<ExecutionLog>> SqlStore::getRunLogs(const QString &runId)
 {
-    return readAll(exec(QStringLiteral("SELECT ") + kLogColumns
-                            + QStringLiteral(" FROM {p}execution_logs WHERE run_id = :run_id ORDER BY created_at, ")
-                            + insertionOrderSql(),
-                        { { ":run_id", runId } }, "get run logs"),
-                   &SqlStore::readLog, "get run logs");
+    return readAll(
+        exec(QStringLiteral("SELECT ") + kLogColumns
+                + QStringLiteral(" FROM {p}execution_logs WHERE run_id = :run_id ORDER BY created_at, ")
+                + insertionOrderSql(),
+            { { ":run_id", runId } }, "get run logs"),
+        &SqlStore::readLog, "get run logs");
 }
 
 } // namespace vigil

@@ -13,8 +13,8 @@ Result<std::unique_ptr<Store>> openStore(const StoreOptions &options)
 {
     if (!isValidTablePrefix(options.tablePrefix))
         return makeError(ErrorCode::Invalid,
-                         QStringLiteral("table prefix \"%1\" is not allowed: it must match [A-Za-z_][A-Za-z0-9_]{0,30}")
-                             .arg(options.tablePrefix));
+            QStringLiteral("table prefix \"%1\" is not allowed: it must match [A-Za-z_][A-Za-z0-9_]{0,30}")
+                .arg(options.tablePrefix));
     Result<DatabaseUrl> url = parseDatabaseUrl(options.url);
     if (!url)
         return url.error();
@@ -31,7 +31,7 @@ Result<std::unique_ptr<Store>> openStore(const StoreOptions &options)
 QString defaultDatabaseUrl()
 {
     return QStringLiteral("sqlite://") + QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-           + QStringLiteral("/vigil.db");
+        + QStringLiteral("/vigil.db");
 }
 
 } // namespace vigil

@@ -45,15 +45,18 @@ Engine::Private::Private(Engine *q, Store &store, EngineOptions options)
         // Grace is over: cancel what still runs and hand its steps back.
         const QStringList ids = inflight.keys();
         for (const QString &id : ids) {
-            auto it = inflight.find(id);
-            if (it == inflight.end())
+            const auto it = inflight.constFind(id);
+            if (it == inflight.cend())
                 continue;
-            it->cancel.cancel(QStringLiteral("shutdown"));
+            const int attempt = it->attempt;
+            const CancellationToken token = it->cancel;
             AttemptOutcome canceled { AttemptOutcome::Kind::Canceled };
             canceled.error = QStringLiteral("shutdown");
             canceled.release = true;
-            decide(id, it->attempt, canceled);
+            decide(id, attempt, canceled); // first, so the step is released, not failed
+            token.cancel(QStringLiteral("shutdown"));
         }
+        flushCommits();
         finishStop();
     });
 }
@@ -318,9 +321,15 @@ Engine::Engine(Store &store, EngineOptions options, QObject *parent)
 
 Engine::~Engine()
 {
-    // Handlers still running hold tokens; cancel them so they stop touching us.
-    for (auto &entry : d->inflight)
-        entry.cancel.cancel(QStringLiteral("engine destroyed"));
+    // Handlers still running hold tokens; cancel them so they stop touching us. Copies
+    // first: a handler that finishes inside cancel() changes the hash.
+    std::vector<CancellationToken> tokens;
+    for (const InFlight &entry : std::as_const(d->inflight))
+        tokens.push_back(entry.cancel);
+    d->inflight.clear();
+    d->m_pending.clear();
+    for (const CancellationToken &token : tokens)
+        token.cancel(QStringLiteral("engine destroyed"));
 }
 
 Registry &Engine::registry() { return d->registry; }

@@ -849,13 +849,16 @@ void Engine::Private::failUpwards(const WorkflowRun &run, const WorkflowStepRun 
 void Engine::Private::cancelLocal(const std::vector<QString> &stepRunIds, const QString &reason)
 {
     for (const QString &id : stepRunIds) {
-        auto it = inflight.find(id);
-        if (it == inflight.end())
+        const auto it = inflight.constFind(id);
+        if (it == inflight.cend())
             continue;
-        it->cancel.cancel(reason);
+        // Copies first: a handler may finish inside cancel() and erase its entry.
+        const int attempt = it->attempt;
+        const CancellationToken token = it->cancel;
+        token.cancel(reason);
         AttemptOutcome canceled { AttemptOutcome::Kind::Canceled };
         canceled.error = reason;
-        decide(id, it->attempt, canceled);
+        decide(id, attempt, canceled); // ignored if the handler already answered
     }
 }
 
@@ -864,18 +867,20 @@ void Engine::Private::renewLeases()
     const QDateTime expires = nowUtc().addMSecs(options.lease.count());
     const QStringList ids = inflight.keys();
     for (const QString &id : ids) {
-        auto it = inflight.find(id);
-        if (it == inflight.end() || it->decided)
+        const auto it = inflight.constFind(id);
+        if (it == inflight.cend() || it->decided)
             continue;
-        Result<bool> renewed = db.renewLease(id, options.ownerId, it->attempt, expires);
+        const int attempt = it->attempt;
+        const CancellationToken token = it->cancel;
+        Result<bool> renewed = db.renewLease(id, options.ownerId, attempt, expires);
         if (renewed && !renewed.value()) {
             // Someone else owns the step now (our lease expired while the database was
             // unreachable, or the run was cancelled): stop our handler.
             const QString reason = QStringLiteral("lease lost");
-            it->cancel.cancel(reason);
+            token.cancel(reason); // may finish the handler and erase its entry
             AttemptOutcome lost { AttemptOutcome::Kind::Canceled };
             lost.error = reason;
-            decide(id, it->attempt, lost);
+            decide(id, attempt, lost);
         }
     }
 }
