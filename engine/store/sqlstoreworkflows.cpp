@@ -691,17 +691,29 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
         return makeError(ErrorCode::Invalid, QStringLiteral("claim due steps: no time given"));
     if (limit <= 0)
         return std::vector<WorkflowStepRun>();
-    Result<std::vector<WorkflowStepRun>> claimed
-        = readAll(exec(claimSql(),
-                      { { ":owner", bindString(owner) }, { ":now", bindTime(now) },
-                          { ":expires", bindTime(now.addMSecs(qint64(lease.count()))) },
-                          { ":limit", std::min(limit, 1000) } },
-                      "claim due steps"),
-            &SqlStore::readStep, "claim due steps");
-    if (claimed) // RETURNING keeps no order
+    // The claim and its attempt records commit together, so the history names the owner
+    // and start of an attempt even when its process dies right after the claim.
+    return inTransaction([&]() -> Result<std::vector<WorkflowStepRun>> {
+        Result<std::vector<WorkflowStepRun>> claimed
+            = readAll(exec(claimSql(),
+                          { { ":owner", bindString(owner) }, { ":now", bindTime(now) },
+                              { ":expires", bindTime(now.addMSecs(qint64(lease.count()))) },
+                              { ":limit", std::min(limit, 1000) } },
+                          "claim due steps"),
+                &SqlStore::readStep, "claim due steps");
+        if (!claimed)
+            return claimed;
+        // RETURNING keeps no order
         std::stable_sort(claimed->begin(), claimed->end(),
             [](const WorkflowStepRun &a, const WorkflowStepRun &b) { return dueTime(a) < dueTime(b); });
-    return claimed;
+        std::vector<StepAttempt> attempts;
+        attempts.reserve(claimed->size());
+        for (const WorkflowStepRun &step : claimed.value())
+            attempts.push_back(StepAttempt { step.id, step.runId, step.attempt, owner, dueTime(step), now });
+        if (Status recorded = recordAttemptStarts(attempts); !recorded)
+            return recorded.error();
+        return claimed;
+    });
 }
 
 Result<bool> SqlStore::renewLease(

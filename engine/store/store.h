@@ -199,7 +199,8 @@ public:
     // (or null), plus running steps whose lease expired before `now`: each becomes running
     // under `owner` with leaseExpiresAt = now + lease and attempt + 1, startedAt = now.
     // Every due step is claimed by exactly one caller, across threads and processes
-    // (compare-and-set; FOR UPDATE SKIP LOCKED on PostgreSQL). Oldest due first.
+    // (compare-and-set; FOR UPDATE SKIP LOCKED on PostgreSQL). Oldest due first. Each claim
+    // records its attempt (as recordAttemptStarts) in the same transaction.
     virtual Result<std::vector<WorkflowStepRun>> claimDueSteps(const QString &owner, const QDateTime &now,
                                                                std::chrono::milliseconds lease, int limit)
         = 0;

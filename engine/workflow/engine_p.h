@@ -123,7 +123,8 @@ public:
     void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
     void finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome);
     Status advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place, int skipCount,
-                   bool endSequence, std::vector<WorkflowStepRun> &inserted, bool &sequenceEnded);
+                   bool endSequence, std::vector<WorkflowStepRun> &inserted, bool &sequenceEnded,
+                   std::optional<WorkflowRun> *announced);
     void enqueueCommit(CommitJob job);
     void flushCommits();
     Result<SnapshotPtr> snapshotOf(const QString &runId);

@@ -454,7 +454,6 @@ void Engine::Private::runHandler(PendingStep pending, TriggerEnvelope trigger)
         timer->start(int(std::min<qint64>(timeoutMs, INT_MAX)));
         entry.timeout = timer;
     }
-    const StepAttempt started { stepRunId, runId, attempt, options.ownerId, pending.step.scheduledFor, pending.step.startedAt };
     inflight.insert(stepRunId, entry);
     m_pending.insert(stepRunId, std::move(pending));
 
@@ -499,16 +498,6 @@ void Engine::Private::runHandler(PendingStep pending, TriggerEnvelope trigger)
                            }
                            decide(stepRunId, attempt, outcome);
                        });
-    }
-    // A handler still running now is a slow one: record its start, so a crash shows the
-    // attempt it interrupted. Fast handlers write one attempt row when they finish.
-    if (inflight.contains(stepRunId)) {
-        enqueueCommit({ [this, started]() -> Result<bool> {
-                           if (Status ok = db.recordAttemptStarts({ started }); !ok)
-                               return ok.error();
-                           return true;
-                       },
-                        {} });
     }
 }
 
@@ -620,6 +609,7 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
         std::vector<WorkflowStepRun> inserted;
         bool sequenceEnded = false;
         std::optional<WorkflowRun> completedRun; // the run, when this step completed it
+        std::optional<WorkflowRun> movedRun;     // the run, when it started or stopped waiting
     };
     auto state = std::make_shared<Advance>();
     enqueueCommit(
@@ -652,7 +642,7 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
              if (failed)
                  return true;
              if (Status ok = advance(pending.run, pending.step, pending.place, skipCount, endSequence, state->inserted,
-                                     state->sequenceEnded);
+                                     state->sequenceEnded, &state->movedRun);
                  !ok)
                  return ok.error();
              if (state->sequenceEnded && !pending.step.parentStepRunId) {
@@ -675,6 +665,8 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
               publishStep(finished);
               for (const WorkflowStepRun &row : state->inserted)
                   publishStep(row);
+              if (state->movedRun)
+                  Q_EMIT q->runChanged(*state->movedRun);
               fireStepHook(pending.run, finished);
               if (failed) {
                   if (pending.step.parentStepRunId)
@@ -696,7 +688,7 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
 
 Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place,
                                 int skipCount, bool endSequence, std::vector<WorkflowStepRun> &inserted,
-                                bool &sequenceEnded)
+                                bool &sequenceEnded, std::optional<WorkflowRun> *announced)
 {
     const QDateTime now = nowUtc();
     const std::vector<WorkflowStep> &sequence = *place.sequence;
@@ -727,15 +719,21 @@ Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &s
         if (Status ok = db.updateRunProgress(run.id, RunPatch { next, std::nullopt, std::nullopt }); !ok)
             return ok;
     }
-    // Pulse's waiting status: the run waits while its next top-level step is a delay.
+    // Pulse's waiting status: the run waits while its next top-level step is a delay. (A dry
+    // run's delays are due at once, so it never waits.)
     const bool waitsNow = topLevel && next < size && inserted.back().status == StepStatus::Scheduled;
-    const bool wasWaiting = topLevel && place.step->type == StepType::Delay;
-    if (waitsNow && !wasWaiting) {
-        if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Waiting); !moved)
+    const bool wasWaiting = topLevel && run.status == RunStatus::Waiting;
+    std::optional<RunStatus> to;
+    if (waitsNow && !wasWaiting)
+        to = RunStatus::Waiting;
+    else if (wasWaiting && !waitsNow)
+        to = RunStatus::Running;
+    if (to) {
+        Result<WorkflowRun> moved = db.transitionRun(run.id, *to);
+        if (!moved)
             return moved.error();
-    } else if (wasWaiting && !waitsNow) {
-        if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Running); !moved)
-            return moved.error();
+        if (announced)
+            *announced = std::move(moved).value();
     }
     return {};
 }
@@ -771,6 +769,7 @@ void Engine::Private::settleParallel(const QString &runId, const QString &parent
     std::vector<WorkflowStepRun> inserted;
     bool sequenceEnded = false;
     bool won = false;
+    std::optional<WorkflowRun> moved;
     const QDateTime now = nowUtc();
     const Status committed = db.transaction([&]() -> Status {
         Result<bool> settled = db.finishParkedStep(parentStepRunId, StepStatus::Completed, now,
@@ -780,7 +779,7 @@ void Engine::Private::settleParallel(const QString &runId, const QString &parent
         won = settled.value();
         if (!won)
             return {}; // another branch's finisher settled it
-        return advance(run, *parent, place.value(), 0, false, inserted, sequenceEnded);
+        return advance(run, *parent, place.value(), 0, false, inserted, sequenceEnded, &moved);
     });
     if (!committed || !won)
         return;
@@ -790,6 +789,8 @@ void Engine::Private::settleParallel(const QString &runId, const QString &parent
     publishStep(finished);
     for (const WorkflowStepRun &row : inserted)
         publishStep(row);
+    if (moved)
+        Q_EMIT q->runChanged(*moved);
     fireStepHook(run, finished);
     if (sequenceEnded) {
         if (parent->parentStepRunId)
