@@ -226,6 +226,7 @@ private Q_SLOTS:
     // 5. leases
     void expiredLeaseIsReclaimedByAnotherEngine();
     void crashRightAfterHandlerStart();
+    void sweepSettlesParallelLeftParkedByACrash();
     void leaseIsRenewedWhileHandlerRuns();
     // 6. retries and timeouts
     void retryBackoffDoubles();
@@ -255,6 +256,7 @@ private Q_SLOTS:
     void cronTwoEnginesFireOnce();
     void cronDisabledWorkflowDoesNotFire();
     // 12. defaults
+    void defaultWorkflowsRunWithBuiltins();
     void defaultWorkflowsSeededOnce();
     // 13. invalid calls
     void unknownRunIdIsNotFound();
@@ -3113,4 +3115,117 @@ void TestEngine::readmeCronDailyCleanup()
 }
 
 QTEST_GUILESS_MAIN(TestEngine)
+
+void TestEngine::sweepSettlesParallelLeftParkedByACrash()
+{
+    // The state a crash leaves between a branch's last commit and the settling of its
+    // parallel step: the parent parked, every branch done. A new engine's sweep settles it.
+    Engine *first = newEngine(quick(S("engine-a")));
+    CALL(addAction(*first, S("x")));
+    CALL(addAction(*first, S("y")));
+    CALL(addAction(*first, S("after")));
+    const QString definitionId = createWf(*first, workflowJson(S("go"), R"([
+        {"type":"parallel","name":"p","branches":[[{"type":"action","name":"x"}],[{"type":"action","name":"y"}]]},
+        {"type":"action","name":"after"}])"));
+    QVERIFY(!definitionId.isEmpty());
+    const Result<WorkflowDefinition> definition = first->getWorkflow(definitionId);
+    VERIFY_OK(definition);
+    destroyEngine(first);
+
+    const QDateTime now = nowUtc();
+    WorkflowRun run;
+    run.id = newId(IdPrefix::Run, now);
+    run.definitionId = definitionId;
+    run.tenantId = definition->tenantId;
+    TriggerEnvelope signal;
+    static_cast<TriggerInput &>(signal) = signalOf(S("go"));
+    signal.id = newId(IdPrefix::Trigger, now);
+    signal.createdAt = now;
+    VERIFY_OK(m_store->insertSignal(signal));
+    run.triggerId = signal.id;
+    run.status = RunStatus::Running;
+    run.definitionSnapshot = definition.value();
+    run.createdAt = run.updatedAt = run.startedAt = now;
+    WorkflowStepRun parent;
+    parent.id = newId(IdPrefix::StepRun, now);
+    parent.runId = run.id;
+    parent.tenantId = run.tenantId;
+    parent.stepType = StepType::Parallel;
+    parent.stepName = S("p");
+    parent.status = StepStatus::Running; // parked: running without a lease
+    parent.attempt = 1;
+    parent.createdAt = parent.startedAt = now;
+    std::vector<WorkflowStepRun> rows { parent };
+    for (int b = 0; b < 2; ++b) {
+        WorkflowStepRun child;
+        child.id = newId(IdPrefix::StepRun, now);
+        child.runId = run.id;
+        child.tenantId = run.tenantId;
+        child.stepName = b == 0 ? S("x") : S("y");
+        child.status = StepStatus::Completed;
+        child.attempt = 1;
+        child.branchIndex = b;
+        child.parentStepRunId = parent.id;
+        child.createdAt = child.startedAt = child.completedAt = now;
+        rows.push_back(child);
+    }
+    VERIFY_OK(m_store->createRun(run, rows));
+
+    Engine *second = newEngine(quick(S("engine-b")));
+    CALL(addAction(*second, S("x")));
+    CALL(addAction(*second, S("y")));
+    CALL(addAction(*second, S("after")));
+    VERIFY_OK(second->start());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*second, run.id), S("completed"), 10000);
+    QCOMPARE(calls(S("after")), 1);
+    QCOMPARE(calls(S("x")), 0); // the branches' results stand: nothing ran twice
+    QCOMPARE(toString(stepNamed(*second, run.id, S("p"))->status), S("completed"));
+}
+
+void TestEngine::defaultWorkflowsRunWithBuiltins()
+{
+    // The two seeded workflows, with the real built-ins: a missed heartbeat opens an
+    // incident and notifies; the recovery resolves it and notifies again.
+    EngineOptions options = quick(S("engine-defaults"));
+    options.seedDefaults = true;
+    options.builtins = true;
+    Engine *engine = newEngine(options);
+    QSignalSpy notifications(engine, &Engine::notificationRequested);
+    VERIFY_OK(engine->start());
+
+    TriggerInput missed;
+    missed.tenantId = S("default");
+    missed.source = S("heartbeat");
+    missed.type = S("heartbeat.missed");
+    missed.resourceType = S("agent");
+    missed.resourceId = S("web-01");
+    missed.payload = Json { { "lastSeenAt", "2026-11-26T09:00:00.000Z" }, { "intervalSecs", 60 }, { "graceSecs", 60 },
+                            { "misses", 1 } };
+    const QString missedRun = emitOne(*engine, missed);
+    QVERIFY(!missedRun.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, missedRun), S("completed"), 10000);
+    IncidentFilter open;
+    open.status = IncidentStatus::Open;
+    Result<Page<Incident>> incidents = m_store->listIncidents(open, PageRequest {});
+    VERIFY_OK(incidents);
+    QCOMPARE(int(incidents->items.size()), 1);
+    QCOMPARE(incidents->items.front().resourceId, S("web-01"));
+    QCOMPARE(incidents->items.front().title, S("web-01 missed its heartbeat"));
+    QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 1, 5000);
+    QCOMPARE(notifications.at(0).at(0).toString(), S("web-01 is down"));
+
+    TriggerInput recovered = missed;
+    recovered.type = S("heartbeat.recovered");
+    recovered.payload = Json { { "downSince", "2026-11-26T09:02:00.000Z" }, { "downForMs", 120000 } };
+    const QString recoveredRun = emitOne(*engine, recovered);
+    QVERIFY(!recoveredRun.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, recoveredRun), S("completed"), 10000);
+    incidents = m_store->listIncidents(open, PageRequest {});
+    VERIFY_OK(incidents);
+    QCOMPARE(int(incidents->items.size()), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 2, 5000);
+    QCOMPARE(notifications.at(1).at(0).toString(), S("web-01 recovered"));
+    QCOMPARE(notifications.at(1).at(1).toString(), S("Down for 120000 ms"));
+}
+
 #include "tst_engine.moc"

@@ -126,6 +126,7 @@ public:
     Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
         const Json &result, const std::optional<QString> &errorMessage) override;
     Status reopenParkedStep(const QString &stepRunId) override;
+    Result<std::vector<WorkflowStepRun>> parkedSteps(int limit) override;
     Result<std::vector<QString>> skipSteps(
         const std::vector<QString> &stepRunIds, const QString &reason, const QDateTime &at) override;
     Result<Json> mergeRunContext(const QString &runId, const QString &key, const Json &value) override;

@@ -53,6 +53,15 @@ Result<bool> SqlStore::finishParkedStep(const QString &stepRunId, StepStatus sta
     return rows->numRowsAffected() > 0;
 }
 
+Result<std::vector<WorkflowStepRun>> SqlStore::parkedSteps(int limit)
+{
+    return readAll(exec(QStringLiteral("SELECT ") + stepColumns()
+                            + QStringLiteral(" FROM {p}workflow_step_runs WHERE status = 'running' AND lease_owner IS NULL "
+                                             "ORDER BY created_at LIMIT :limit"),
+                        { { ":limit", std::clamp(limit, 1, 1000) } }, "parked steps"),
+                   &SqlStore::readStep, "parked steps");
+}
+
 Status SqlStore::reopenParkedStep(const QString &stepRunId)
 {
     Result<SqlRows> rows

@@ -233,6 +233,9 @@ public:
     virtual Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
                                           const Json &result, const std::optional<QString> &errorMessage)
         = 0;
+    // Parked steps (running, no lease), oldest first: the engine's sweep settles those whose
+    // branches all ended while no process was there to notice.
+    virtual Result<std::vector<WorkflowStepRun>> parkedSteps(int limit) = 0;
     // A failed parked step goes back to running and parked (retryRun of a parallel step).
     virtual Status reopenParkedStep(const QString &stepRunId) = 0;
     // Those of the given steps that are not finished (pending, scheduled, running, parked)

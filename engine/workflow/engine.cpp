@@ -41,6 +41,7 @@ Engine::Private::Private(Engine *q, Store &store, EngineOptions options)
     QObject::connect(&pollTimer, &QTimer::timeout, q, [this] { pump(); });
     QObject::connect(&leaseTimer, &QTimer::timeout, q, [this] { renewLeases(); });
     QObject::connect(&cronTimer, &QTimer::timeout, q, [this] { fireDueCron(); });
+    QObject::connect(&sweepTimer, &QTimer::timeout, q, [this] { sweepParkedSteps(); });
     QObject::connect(&stopTimer, &QTimer::timeout, q, [this] {
         // Grace is over: cancel what still runs and hand its steps back.
         const QStringList ids = inflight.keys();
@@ -366,6 +367,8 @@ Status Engine::start()
     d->pollTimer.start(int(d->options.pollInterval.count()));
     d->leaseTimer.start(int(std::max<qint64>(100, d->options.lease.count() / 3)));
     d->restoreCron();
+    d->sweepParkedSteps();
+    d->sweepTimer.start(int(std::max<qint64>(1000, d->options.pollInterval.count() * 10)));
     d->schedulePump();
     qCInfo(lcEngine).noquote() << "engine started as" << d->options.ownerId << "with concurrency" << d->options.concurrency;
     return {};
@@ -379,6 +382,7 @@ void Engine::stop()
     d->wakeTimer.stop();
     d->pollTimer.stop();
     d->cronTimer.stop();
+    d->sweepTimer.stop();
     if (d->inflight.isEmpty()) {
         d->finishStop();
         return;

@@ -130,6 +130,10 @@ public:
     Result<SnapshotPtr> snapshotOf(const QString &runId);
     void armWakeAt(const QDateTime &due);
     void settleParallel(const QString &runId, const QString &parentStepRunId);
+    // Parallel steps whose branches all ended while no process was there to settle them
+    // (a crash between a branch's last commit and the settle) are settled here.
+    void sweepParkedSteps();
+    QTimer sweepTimer;
     void failUpwards(const WorkflowRun &run, const WorkflowStepRun &failedStep, const QString &error);
     void renewLeases();
     void finishStop();

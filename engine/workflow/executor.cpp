@@ -759,8 +759,14 @@ void Engine::Private::settleParallel(const QString &runId, const QString &parent
         for (const WorkflowStepRun &row : rows.value()) {
             if (row.parentStepRunId != parentStepRunId || row.branchIndex != int(b))
                 continue;
+            if (row.status == StepStatus::Failed) {
+                // Normally failUpwards ran when it failed; the sweep lands here when the
+                // process died in between.
+                failUpwards(run, row, row.errorMessage.value_or(QStringLiteral("branch failed")));
+                return;
+            }
             if (row.status != StepStatus::Completed && row.status != StepStatus::Skipped)
-                return; // still running, or failed (failUpwards handles that)
+                return; // still running
             lastIndex = std::max(lastIndex, row.stepIndex);
         }
         if (lastIndex < int(definition.branches[b].size()) - 1)
@@ -800,6 +806,15 @@ void Engine::Private::settleParallel(const QString &runId, const QString &parent
     }
     if (!inserted.empty())
         armWakeTimer();
+}
+
+void Engine::Private::sweepParkedSteps()
+{
+    Result<std::vector<WorkflowStepRun>> parked = db.parkedSteps(100);
+    if (!parked)
+        return;
+    for (const WorkflowStepRun &step : parked.value())
+        settleParallel(step.runId, step.id);
 }
 
 void Engine::Private::failUpwards(const WorkflowRun &run, const WorkflowStepRun &failedStep, const QString &error)
