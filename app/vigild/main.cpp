@@ -7,6 +7,7 @@
 #include "core/shutdownsignals.h"
 #include "store/databasereport.h"
 #include "store/store.h"
+#include "workflow/enginehost.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -67,9 +68,19 @@ int main(int argc, char *argv[])
     }
 
     qCInfo(lcApp).noquote() << "database ready:" << store.value()->describe();
+    store.value().reset(); // the engine thread opens its own connection
+
+    EngineHost::Config config;
+    config.store = { options->databaseUrl, options->tablePrefix };
+    EngineHost engine(config);
+    if (const Status started = engine.start(); !started)
+        return fail(QStringLiteral("cannot start the engine: %1").arg(started.error().message));
+    qCInfo(lcApp) << "engine running";
+
     ShutdownSignals shutdown;
-    QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [](int number) {
+    QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [&engine](int number) {
         qCInfo(lcApp) << "signal" << number << "received, shutting down";
+        engine.stop(); // running handlers get the shutdown grace to finish
         QCoreApplication::quit();
     });
     return app.exec();
