@@ -130,14 +130,25 @@ QString PostgresStore::claimSql() const
                "ORDER BY scheduled_for LIMIT :limit FOR UPDATE SKIP LOCKED), "
                "expired AS (SELECT id, COALESCE(scheduled_for, created_at) AS due FROM {p}workflow_step_runs "
                "WHERE status = 'running' AND lease_expires_at < :now "
-               "ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED) "
-               "UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
+               "ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED)"
+               ", claimed AS (UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
                "lease_expires_at = :expires, attempt = s.attempt + 1, started_at = :now "
                "FROM (SELECT id FROM (SELECT id, due FROM unscheduled UNION ALL SELECT id, due FROM "
                "scheduled "
                "UNION ALL SELECT id, due FROM expired) candidates ORDER BY due LIMIT :limit) c "
                "WHERE s.id = c.id RETURNING ")
-        + stepColumns(QStringLiteral("s."));
+        + stepColumns(QStringLiteral("s."))
+        // The attempt records in the same statement: one round trip per claim.
+        + QStringLiteral("), recorded AS (INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, "
+                         "scheduled_for, started_at, status) SELECT id, run_id, attempt, :owner, "
+                         "COALESCE(scheduled_for, created_at), :now, 'running' FROM claimed "
+                         "ON CONFLICT (step_run_id, attempt) DO NOTHING) SELECT ")
+        + stepColumns() + QStringLiteral(" FROM claimed");
+}
+
+bool PostgresStore::claimRecordsAttempts() const
+{
+    return true;
 }
 
 QString PostgresStore::tagConditionSql() const

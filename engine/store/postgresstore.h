@@ -30,6 +30,7 @@ protected:
     QString tagConditionSql() const override;
     QString insertionOrderSql() const override;
     QString mergeContextSql(const QString &key) const override;
+    bool claimRecordsAttempts() const override;
     bool failedStatementAbortsTransaction() const override { return true; }
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }

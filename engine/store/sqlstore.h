@@ -105,6 +105,7 @@ public:
     Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) override;
     Result<WorkflowRun> getRun(const QString &id) override;
     Result<WorkflowRun> getRunHead(const QString &id) override;
+    Result<std::vector<WorkflowRun>> getRunHeads(const std::vector<QString> &ids) override;
     Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) override;
     Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch) override;
     Status updateRunProgress(const QString &id, const RunPatch &patch) override;
@@ -182,6 +183,8 @@ protected:
     // Sets context[:key] = :value (JSON text) in one statement for run :id, RETURNING the
     // new context. Empty when the key cannot be expressed (the caller falls back).
     virtual QString mergeContextSql(const QString &key) const = 0;
+    // Whether claimSql() also inserts the claimed steps' attempt records.
+    virtual bool claimRecordsAttempts() const { return false; }
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
     // later COMMIT then silently rolls back).
     virtual bool failedStatementAbortsTransaction() const = 0;

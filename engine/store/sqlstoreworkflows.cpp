@@ -512,6 +512,34 @@ QString SqlStore::runHeadColumns()
     return columns;
 }
 
+Result<std::vector<WorkflowRun>> SqlStore::getRunHeads(const std::vector<QString> &ids)
+{
+    // Chunks of 16 ids with one cached statement per chunk size.
+    constexpr size_t kChunk = 16;
+    std::vector<WorkflowRun> heads;
+    heads.reserve(ids.size());
+    for (size_t start = 0; start < ids.size(); start += kChunk) {
+        const size_t count = std::min(kChunk, ids.size() - start);
+        QStringList placeholders;
+        Binds binds;
+        for (size_t i = 0; i < count; ++i) {
+            static const char *const names[kChunk] = { ":i0", ":i1", ":i2",  ":i3",  ":i4",  ":i5",  ":i6",  ":i7",
+                                                       ":i8", ":i9", ":i10", ":i11", ":i12", ":i13", ":i14", ":i15" };
+            placeholders << QLatin1String(names[i]);
+            binds.push_back({ names[i], ids[start + i] });
+        }
+        Result<std::vector<WorkflowRun>> chunk
+            = readAll(exec(QStringLiteral("SELECT ") + runHeadColumns() + QStringLiteral(" FROM {p}workflow_runs WHERE id IN (")
+                               + placeholders.join(QStringLiteral(", ")) + QLatin1Char(')'),
+                           binds, "get run heads"),
+                      &SqlStore::readRun, "get run heads");
+        if (!chunk)
+            return chunk.error();
+        std::move(chunk->begin(), chunk->end(), std::back_inserter(heads));
+    }
+    return heads;
+}
+
 Result<WorkflowRun> SqlStore::getRunHead(const QString &id)
 {
     return readOne(exec(QStringLiteral("SELECT ") + runHeadColumns()
@@ -693,7 +721,7 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
         return std::vector<WorkflowStepRun>();
     // The claim and its attempt records commit together, so the history names the owner
     // and start of an attempt even when its process dies right after the claim.
-    return inTransaction([&]() -> Result<std::vector<WorkflowStepRun>> {
+    const auto claim = [&]() -> Result<std::vector<WorkflowStepRun>> {
         Result<std::vector<WorkflowStepRun>> claimed
             = readAll(exec(claimSql(),
                           { { ":owner", bindString(owner) }, { ":now", bindTime(now) },
@@ -706,6 +734,8 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
         // RETURNING keeps no order
         std::stable_sort(claimed->begin(), claimed->end(),
             [](const WorkflowStepRun &a, const WorkflowStepRun &b) { return dueTime(a) < dueTime(b); });
+        if (claimRecordsAttempts())
+            return claimed;
         std::vector<StepAttempt> attempts;
         attempts.reserve(claimed->size());
         for (const WorkflowStepRun &step : claimed.value())
@@ -713,7 +743,8 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
         if (Status recorded = recordAttemptStarts(attempts); !recorded)
             return recorded.error();
         return claimed;
-    });
+    };
+    return claimRecordsAttempts() ? claim() : inTransaction(claim);
 }
 
 Result<bool> SqlStore::renewLease(

@@ -181,6 +181,8 @@ public:
     // The run without its definitionSnapshot (left default): what the executor reads per
     // step, since the snapshot never changes and is cached.
     virtual Result<WorkflowRun> getRunHead(const QString &id) = 0;
+    // Several heads in one query (unknown ids are left out; order unspecified).
+    virtual Result<std::vector<WorkflowRun>> getRunHeads(const std::vector<QString> &ids) = 0;
     virtual Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) = 0;
     // Guarded by the state machine (isAllowedTransition) in the same statement: a forbidden
     // transition answers Conflict ("run run_x cannot go from completed to running") and

@@ -118,7 +118,7 @@ public:
     void schedulePump();
     void pump();
     void armWakeTimer();
-    void dispatch(WorkflowStepRun step);
+    void dispatch(WorkflowStepRun step, std::optional<WorkflowRun> head = std::nullopt);
     void runHandler(PendingStep pending, TriggerEnvelope trigger);
     void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
     void finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome);

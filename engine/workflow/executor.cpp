@@ -97,8 +97,21 @@ void Engine::Private::pump()
         return;
     }
     const bool full = int(claimed->size()) == slots;
-    for (WorkflowStepRun &step : claimed.value())
-        dispatch(std::move(step));
+    // One query for the runs of the whole batch rather than one per step.
+    std::vector<QString> runIds;
+    for (const WorkflowStepRun &step : claimed.value()) {
+        if (std::find(runIds.begin(), runIds.end(), step.runId) == runIds.end())
+            runIds.push_back(step.runId);
+    }
+    QHash<QString, WorkflowRun> heads;
+    if (Result<std::vector<WorkflowRun>> fetched = db.getRunHeads(runIds); fetched) {
+        for (WorkflowRun &head : fetched.value())
+            heads.insert(head.id, std::move(head));
+    }
+    for (WorkflowStepRun &step : claimed.value()) {
+        const auto head = heads.constFind(step.runId);
+        dispatch(std::move(step), head == heads.cend() ? std::nullopt : std::optional<WorkflowRun>(*head));
+    }
     if (full)
         schedulePump();
     else if (commitQueue.empty())
@@ -266,10 +279,12 @@ WorkflowStepRun Engine::Private::newStepRow(const WorkflowRun &run, const Workfl
     return row;
 }
 
-void Engine::Private::dispatch(WorkflowStepRun step)
+void Engine::Private::dispatch(WorkflowStepRun step, std::optional<WorkflowRun> known)
 {
     const QDateTime now = nowUtc();
-    Result<WorkflowRun> head = db.getRunHead(step.runId);
+    // The batch's heads are as fresh as a read here: outcomes of this turn commit only at
+    // the group commit after it.
+    Result<WorkflowRun> head = known ? Result<WorkflowRun>(std::move(*known)) : db.getRunHead(step.runId);
     Result<SnapshotPtr> snapshot = head ? snapshotOf(step.runId) : Result<SnapshotPtr>(head.error());
     if (!head || !snapshot) {
         const QString error = (!head ? head.error() : snapshot.error()).message;
