@@ -9,6 +9,7 @@ function(vigil_add_test name)
     endif()
     qt_add_executable(${name} ${arg_SOURCES})
     target_link_libraries(${name} PRIVATE vigil_compile_policy Qt6::Test ${arg_LIBS})
+    target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES
         TIMEOUT ${arg_TIMEOUT}

@@ -19,6 +19,8 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QUrl>
+#include "support/testsupport.h"
+
 #include <QtTest>
 
 #include <algorithm>
@@ -37,23 +39,10 @@ QString g_pgUrl;
 
 bool onPostgres() { return g_backend == Backend::Postgres; }
 
-QString randomLower(int count)
-{
-    QString out;
-    for (int i = 0; i < count; ++i)
-        out += QChar(char16_t(u'a' + QRandomGenerator::global()->bounded(26)));
-    return out;
-}
-
-QString randomPrefix() { return S("t") + randomLower(8) + S("_"); }
-
-QString errorText(const Error &error) { return errorCodeName(error.code) + S(": ") + error.message; }
-
-template<typename R>
-QByteArray failText(const R &result)
-{
-    return result.ok() ? QByteArray("ok") : errorText(result.error()).toUtf8();
-}
+using test::errorText;
+using test::failText;
+using test::randomLower;
+QString randomPrefix() { return test::randomPrefix(QLatin1Char('t')); }
 
 // Printable forms, so that QCOMPARE shows both sides of a mismatch.
 QString show(const std::optional<QString> &v) { return v ? S("\"") + *v + S("\"") : S("<nullopt>"); }

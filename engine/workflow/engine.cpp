@@ -299,6 +299,30 @@ Status Engine::Private::seedDefaultWorkflows()
     return {};
 }
 
+Status Engine::Private::afterDefinitionChange(const QString &definitionId, Status change)
+{
+    if (!change)
+        return change;
+    forgetDefinitions();
+    rescheduleCron(definitionId);
+    Q_EMIT q->workflowChanged(definitionId);
+    return {};
+}
+
+Result<std::vector<WorkflowRun>> Engine::Private::allRuns(const RunFilter &filter)
+{
+    std::vector<WorkflowRun> runs;
+    PageRequest page { 1000, QString() };
+    do {
+        Result<Page<WorkflowRun>> chunk = db.listRuns(filter, page);
+        if (!chunk)
+            return chunk.error();
+        std::move(chunk->items.begin(), chunk->items.end(), std::back_inserter(runs));
+        page.cursor = chunk->nextCursor;
+    } while (!page.cursor.isEmpty());
+    return runs;
+}
+
 void Engine::Private::finishStop()
 {
     if (!running)
@@ -415,16 +439,7 @@ Result<std::vector<WorkflowRun>> Engine::getRunsByTrigger(const QString &trigger
 {
     RunFilter filter;
     filter.triggerId = triggerId;
-    std::vector<WorkflowRun> runs;
-    PageRequest page { 1000, QString() };
-    do {
-        Result<Page<WorkflowRun>> chunk = d->db.listRuns(filter, page);
-        if (!chunk)
-            return chunk.error();
-        std::move(chunk->items.begin(), chunk->items.end(), std::back_inserter(runs));
-        page.cursor = chunk->nextCursor;
-    } while (!page.cursor.isEmpty());
-    return runs;
+    return d->allRuns(filter);
 }
 
 Result<TriggerEnvelope> Engine::getTrigger(const QString &triggerId) { return d->db.getSignal(triggerId); }
@@ -458,16 +473,7 @@ Result<std::vector<WorkflowRun>> Engine::getFailedRuns(const std::optional<QStri
     RunFilter filter;
     filter.status = RunStatus::Failed;
     filter.tenantId = tenantId;
-    std::vector<WorkflowRun> runs;
-    PageRequest page { 1000, QString() };
-    do {
-        Result<Page<WorkflowRun>> chunk = d->db.listRuns(filter, page);
-        if (!chunk)
-            return chunk.error();
-        std::move(chunk->items.begin(), chunk->items.end(), std::back_inserter(runs));
-        page.cursor = chunk->nextCursor;
-    } while (!page.cursor.isEmpty());
-    return runs;
+    return d->allRuns(filter);
 }
 
 Status Engine::checkWorkflow(const WorkflowDefinition &definition) const
@@ -487,9 +493,7 @@ Result<WorkflowDefinition> Engine::createWorkflow(WorkflowDefinition definition)
     definition.createdAt = definition.updatedAt = now;
     if (Status created = d->db.createDefinition(definition); !created)
         return created.error();
-    d->forgetDefinitions();
-    d->rescheduleCron(definition.id);
-    Q_EMIT workflowChanged(definition.id);
+    (void)d->afterDefinitionChange(definition.id, {});
     return definition;
 }
 
@@ -500,40 +504,23 @@ Result<WorkflowDefinition> Engine::updateWorkflow(WorkflowDefinition definition,
     Result<WorkflowDefinition> updated = d->db.updateDefinition(definition, expectedVersion);
     if (!updated)
         return updated.error();
-    d->forgetDefinitions();
-    d->rescheduleCron(updated->id);
-    Q_EMIT workflowChanged(updated->id);
+    (void)d->afterDefinitionChange(updated->id, {});
     return updated;
 }
 
 Status Engine::deleteWorkflow(const QString &definitionId)
 {
-    if (Status ok = d->db.deleteDefinition(definitionId); !ok)
-        return ok;
-    d->forgetDefinitions();
-    d->rescheduleCron(definitionId);
-    Q_EMIT workflowChanged(definitionId);
-    return {};
+    return d->afterDefinitionChange(definitionId, d->db.deleteDefinition(definitionId));
 }
 
 Status Engine::enableWorkflow(const QString &definitionId)
 {
-    if (Status ok = d->db.setDefinitionEnabled(definitionId, true); !ok)
-        return ok;
-    d->forgetDefinitions();
-    d->rescheduleCron(definitionId);
-    Q_EMIT workflowChanged(definitionId);
-    return {};
+    return d->afterDefinitionChange(definitionId, d->db.setDefinitionEnabled(definitionId, true));
 }
 
 Status Engine::disableWorkflow(const QString &definitionId)
 {
-    if (Status ok = d->db.setDefinitionEnabled(definitionId, false); !ok)
-        return ok;
-    d->forgetDefinitions();
-    d->rescheduleCron(definitionId);
-    Q_EMIT workflowChanged(definitionId);
-    return {};
+    return d->afterDefinitionChange(definitionId, d->db.setDefinitionEnabled(definitionId, false));
 }
 
 Result<WorkflowDefinition> Engine::getWorkflow(const QString &definitionId) { return d->db.getDefinition(definitionId); }

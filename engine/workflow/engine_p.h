@@ -109,6 +109,9 @@ public:
     Result<std::vector<WorkflowRun>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
     Result<std::vector<WorkflowDefinition>> matchingDefinitions(const QString &tenantId, const QString &type);
     void forgetDefinitions() { definitionCache.clear(); }
+    // After a definition changed here: caches, cron, and workflowChanged (when `change` is ok).
+    Status afterDefinitionChange(const QString &definitionId, Status change);
+    Result<std::vector<WorkflowRun>> allRuns(const RunFilter &filter); // every page
     Status checkPayload(const TriggerInput &input) const;
     void log(const QString &runId, const std::optional<QString> &stepRunId, const QString &tenantId, LogLevel level,
              const QString &message, const Json &data = Json());
