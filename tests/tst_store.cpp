@@ -1435,7 +1435,7 @@ private Q_SLOTS:
         const auto incidents = store().listIncidents(incidentFilter, {});
         VERIFY_OK(incidents);
         QCOMPARE(idsOf(incidents->items), QStringList { incident.id });
-        const auto resolved = store().resolveIncidents(s, definition.id, nowUtc(), s);
+        const auto resolved = store().resolveIncidents(s, s, definition.id, nowUtc(), s);
         VERIFY_OK(resolved);
         QCOMPARE(idsOf(resolved.value()), QStringList { incident.id });
         QCOMPARE(show(resolved->front().resolvedByRunId), show(std::optional<QString>(s)));
@@ -3503,7 +3503,7 @@ private Q_SLOTS:
 
         // By resource: both workflows' incidents on r1.
         const QDateTime at = nowUtc();
-        const auto resolved = store().resolveIncidents(S("r1"), std::nullopt, at, S("run_resolver"));
+        const auto resolved = store().resolveIncidents(S("tenant_a"), S("r1"), std::nullopt, at, S("run_resolver"));
         VERIFY_OK(resolved);
         QCOMPARE(sorted(idsOf(resolved.value())), sorted({ first.id, otherDefinition.id }));
         for (const Incident &incident : resolved.value()) {
@@ -3517,7 +3517,7 @@ private Q_SLOTS:
         const auto stillOpen = store().getIncident(otherResource.id);
         VERIFY_OK(stillOpen);
         CALL(sameIncident(stillOpen.value(), otherResource));
-        const auto nothing = store().resolveIncidents(S("r1"), std::nullopt, at, std::nullopt);
+        const auto nothing = store().resolveIncidents(S("tenant_a"), S("r1"), std::nullopt, at, std::nullopt);
         VERIFY_OK(nothing);
         QVERIFY(nothing->empty());
 
@@ -3531,7 +3531,7 @@ private Q_SLOTS:
         VERIFY_OK(store().openIncident(reopenedB));
 
         // By resource and workflow: only that workflow's incident.
-        const auto onlyA = store().resolveIncidents(S("r1"), defA, at.addSecs(1), std::nullopt);
+        const auto onlyA = store().resolveIncidents(S("tenant_a"), S("r1"), defA, at.addSecs(1), std::nullopt);
         VERIFY_OK(onlyA);
         QCOMPARE(idsOf(onlyA.value()), QStringList { reopenedA.id });
         QCOMPARE(show(onlyA->front().resolvedByRunId), show(std::optional<QString>()));
@@ -3601,11 +3601,12 @@ private Q_SLOTS:
             VERIFY_OK(opened);
             QVERIFY(opened->created);
         }
-        const auto resolved = store().resolveIncidents(S("r0"), std::nullopt, nowUtc(), std::nullopt);
+        // tenant_b's r0 incidents (i = 0, 6) resolve; tenant_a's r0 (i = 3) stays open.
+        const auto resolved = store().resolveIncidents(S("tenant_b"), S("r0"), std::nullopt, nowUtc(), std::nullopt);
         VERIFY_OK(resolved);
-        QCOMPARE(resolved->size(), size_t(3));
+        QCOMPARE(resolved->size(), size_t(2));
         for (Incident &incident : all) {
-            if (incident.resourceId == S("r0"))
+            if (incident.resourceId == S("r0") && incident.tenantId == S("tenant_b"))
                 incident.status = IncidentStatus::Resolved;
         }
         auto expected = [&](const std::function<bool(const Incident &)> &keep) {

@@ -150,7 +150,7 @@ public:
     Result<qint64> deleteHeartbeatsBefore(const QDateTime &cutoff) override;
 
     Result<IncidentOpen> openIncident(const Incident &incident) override;
-    Result<std::vector<Incident>> resolveIncidents(const QString &resourceId,
+    Result<std::vector<Incident>> resolveIncidents(const QString &tenantId, const QString &resourceId,
         const std::optional<QString> &definitionId, const QDateTime &at,
         const std::optional<QString> &resolvedByRunId) override;
     Result<Incident> getIncident(const QString &id) override;

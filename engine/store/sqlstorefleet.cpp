@@ -422,17 +422,17 @@ Result<IncidentOpen> SqlStore::openIncident(const Incident &incident)
         QStringLiteral("open incident: the open incident of %1 kept changing").arg(stored.resourceId));
 }
 
-Result<std::vector<Incident>> SqlStore::resolveIncidents(const QString &resourceId,
+Result<std::vector<Incident>> SqlStore::resolveIncidents(const QString &tenantId, const QString &resourceId,
     const std::optional<QString> &definitionId, const QDateTime &at,
     const std::optional<QString> &resolvedByRunId)
 {
     const QDateTime resolvedAt = at.isValid() ? at : nowUtc();
     QString sql
         = QStringLiteral("UPDATE {p}incidents SET status = 'resolved', resolved_at = :at, updated_at = :at, "
-                         "resolved_by_run_id = :resolved_by_run_id WHERE resource_id = :resource_id AND "
-                         "status = 'open'");
+                         "resolved_by_run_id = :resolved_by_run_id WHERE tenant_id = :tenant_id AND resource_id = :resource_id "
+                         "AND status = 'open'");
     Binds binds = { { ":at", bindTime(resolvedAt) }, { ":resolved_by_run_id", bindText(resolvedByRunId) },
-        { ":resource_id", resourceId } };
+        { ":tenant_id", tenantId }, { ":resource_id", resourceId } };
     if (definitionId) {
         sql += QStringLiteral(" AND definition_id = :definition_id");
         binds.push_back({ ":definition_id", *definitionId });

@@ -286,9 +286,10 @@ public:
     // At most one open incident per (definitionId, resourceId): a second open answers the
     // existing one with created = false. Atomic across processes.
     virtual Result<IncidentOpen> openIncident(const Incident &incident) = 0;
-    // Resolves every open incident of this resource (of this workflow only, when given);
-    // answers the resolved incidents (empty when none was open).
-    virtual Result<std::vector<Incident>> resolveIncidents(const QString &resourceId,
+    // Resolves every open incident of this tenant's resource (of this workflow only, when
+    // given); answers the resolved incidents (empty when none was open). Another tenant's
+    // incident on a resource of the same id is never touched.
+    virtual Result<std::vector<Incident>> resolveIncidents(const QString &tenantId, const QString &resourceId,
                                                            const std::optional<QString> &definitionId,
                                                            const QDateTime &at,
                                                            const std::optional<QString> &resolvedByRunId)

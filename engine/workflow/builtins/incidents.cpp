@@ -146,7 +146,7 @@ QCoro::Task<ActionResult> resolveIncident(StepContext ctx)
     const std::optional<QString> runId
         = ctx.run.id.isEmpty() ? std::nullopt : std::optional<QString>(ctx.run.id);
     Result<std::vector<Incident>> resolved
-        = ctx.services->store().resolveIncidents(resourceId.value(), definitionId, nowUtc(), runId);
+        = ctx.services->store().resolveIncidents(ctx.tenantId, resourceId.value(), definitionId, nowUtc(), runId);
     if (!resolved)
         co_return ActionResult::failure(
             QStringLiteral("could not resolve incidents: %1").arg(resolved.error().message));
