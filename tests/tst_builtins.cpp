@@ -701,7 +701,8 @@ private Q_SLOTS:
         QCOMPARE(emitted.resourceType, std::optional<QString>(QStringLiteral("service")));
         QCOMPARE(emitted.resourceId, std::optional<QString>(QStringLiteral("db-1")));
         QCOMPARE(emitted.environment, std::optional<QString>(QStringLiteral("prod")));
-        QCOMPARE(dump(emitted.payload), dump(json(R"({"attempt": 2})")));
+        // The chain depth rides along under the reserved _vigil key.
+        QCOMPARE(dump(emitted.payload), dump(json(R"({"attempt": 2, "_vigil": {"chainDepth": 1}})")));
         QCOMPARE(emitted.dedupKey, std::optional<QString>(QStringLiteral("k1")));
         QCOMPARE(dump(result.data), dump(Json { { "triggerId", toStd(emitted.id) } }));
     }
@@ -714,7 +715,23 @@ private Q_SLOTS:
         const TriggerEnvelope &emitted = m_services->emitted[0];
         QCOMPARE(emitted.source, QStringLiteral("workflow"));
         QVERIFY(!emitted.resourceType && !emitted.resourceId && !emitted.environment && !emitted.dedupKey);
-        QCOMPARE(dump(emitted.payload), QStringLiteral("{}"));
+        QCOMPARE(dump(emitted.payload), dump(json(R"({"_vigil": {"chainDepth": 1}})")));
+    }
+
+    void emitSignalStopsAWorkflowThatTriggersItself()
+    {
+        StepContext ctx = context(json(R"({"type": "loop.again"})"));
+        ctx.trigger.payload = json(R"({"_vigil": {"chainDepth": 15}})");
+        const ActionResult deep = runAction(QStringLiteral("emit_signal"), ctx);
+        QVERIFY2(deep.success, qPrintable(deep.error));
+        QCOMPARE(m_services->emitted.back().payload["_vigil"]["chainDepth"], Json(16));
+        ctx.trigger.payload = json(R"({"_vigil": {"chainDepth": 16}})");
+        const size_t before = m_services->emitted.size();
+        const ActionResult tooDeep = runAction(QStringLiteral("emit_signal"), ctx);
+        QVERIFY(!tooDeep.success);
+        QCOMPARE(tooDeep.error, QStringLiteral("emit_signal: chain of 16 workflows reached; a workflow keeps "
+                                               "triggering itself (signal type loop.again)"));
+        QCOMPARE(m_services->emitted.size(), before); // nothing emitted
     }
 
     void emitSignalDedupKeyReachesTheStore()

@@ -64,6 +64,20 @@ QCoro::Task<ActionResult> logAction(StepContext ctx)
     co_return ActionResult::ok(Json { { "message", toStd(message) } });
 }
 
+// Signals emitted by workflows carry how deep in a chain they are, under a reserved
+// payload key, so that a workflow that (directly or through others) emits its own trigger
+// stops instead of running forever.
+constexpr int kMaxChainDepth = 16;
+
+int chainDepthOf(const Json &payload)
+{
+    const auto vigil = payload.find("_vigil");
+    if (vigil == payload.end() || !vigil->is_object())
+        return 0;
+    const auto depth = vigil->find("chainDepth");
+    return depth != vigil->end() && depth->is_number_integer() ? depth->get<int>() : 0;
+}
+
 QCoro::Task<ActionResult> emitSignalAction(StepContext ctx)
 {
     ConfigReader config(emitSignalSchema(), ctx.stepConfig);
@@ -81,6 +95,15 @@ QCoro::Task<ActionResult> emitSignalAction(StepContext ctx)
         co_return ActionResult::failure(config.error());
     if (!ctx.services)
         co_return ActionResult::failure(QStringLiteral("emit_signal: no engine services"));
+    const int depth = chainDepthOf(ctx.trigger.payload) + 1;
+    if (depth > kMaxChainDepth)
+        co_return ActionResult::failure(QStringLiteral("emit_signal: chain of %1 workflows reached; "
+                                                       "a workflow keeps triggering itself (signal type %2)")
+                                            .arg(kMaxChainDepth)
+                                            .arg(input.type));
+    if (input.payload.is_null())
+        input.payload = Json::object();
+    input.payload["_vigil"]["chainDepth"] = depth;
     Result<TriggerEnvelope> emitted = ctx.services->emitSignal(input, dedupKey);
     if (!emitted)
         co_return ActionResult::failure(
