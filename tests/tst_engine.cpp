@@ -160,25 +160,6 @@ struct Behaviour
 
 } // namespace
 
-// Result checks that print the engine's error (code and message) on failure.
-#define VERIFY_OK(expr)                                                                                 \
-    do {                                                                                                \
-        const auto &ok_ = (expr);                                                                       \
-        QVERIFY2(ok_.ok(), failText(ok_).constData());                                                  \
-    } while (false)
-#define VERIFY_ERROR(expr, expected)                                                                    \
-    do {                                                                                                \
-        const auto &err_ = (expr);                                                                      \
-        QVERIFY2(!err_.ok(), "expected " #expected ", the call succeeded");                             \
-        QVERIFY2(err_.error().code == (expected), failText(err_).constData());                          \
-    } while (false)
-// Calls a helper that may record a failure and stops the test when it did.
-#define CALL(expr)                                                                                      \
-    do {                                                                                                \
-        expr;                                                                                           \
-        if (QTest::currentTestFailed())                                                                 \
-            return;                                                                                     \
-    } while (false)
 
 class TestEngine final : public QObject
 {

@@ -54,25 +54,6 @@ QString show(const std::optional<QDateTime> &time) { return time ? show(*time) :
 
 } // namespace
 
-// Result checks that print the store's error (code and database message) on failure.
-#define VERIFY_OK(expr)                                                                                 \
-    do {                                                                                                \
-        const auto &ok_ = (expr);                                                                       \
-        QVERIFY2(ok_.ok(), failText(ok_).constData());                                                  \
-    } while (false)
-#define VERIFY_ERROR(expr, expected)                                                                    \
-    do {                                                                                                \
-        const auto &err_ = (expr);                                                                      \
-        QVERIFY2(!err_.ok(), "expected " #expected ", the call succeeded");                             \
-        QVERIFY2(err_.error().code == (expected), failText(err_).constData());                          \
-    } while (false)
-// Calls a helper that uses QCOMPARE and stops the test when it failed.
-#define CALL(expr)                                                                                      \
-    do {                                                                                                \
-        expr;                                                                                           \
-        if (QTest::currentTestFailed())                                                                 \
-            return;                                                                                     \
-    } while (false)
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include <QByteArray>
 #include <QRandomGenerator>
 #include <QString>
+#include <QTest>
 
 namespace vigil::test {
 
@@ -32,3 +33,23 @@ QByteArray failText(const R &result)
 }
 
 } // namespace vigil::test
+
+// Result checks that print the error (code and message) on failure.
+#define VERIFY_OK(expr)                                                                                 \
+    do {                                                                                                \
+        const auto &ok_ = (expr);                                                                       \
+        QVERIFY2(ok_.ok(), vigil::test::failText(ok_).constData());                                     \
+    } while (false)
+#define VERIFY_ERROR(expr, expected)                                                                    \
+    do {                                                                                                \
+        const auto &err_ = (expr);                                                                      \
+        QVERIFY2(!err_.ok(), "expected " #expected ", the call succeeded");                             \
+        QVERIFY2(err_.error().code == (expected), vigil::test::failText(err_).constData());             \
+    } while (false)
+// Calls a helper that may record a failure (QCOMPARE in it) and stops the test when it did.
+#define CALL(expr)                                                                                      \
+    do {                                                                                                \
+        expr;                                                                                           \
+        if (QTest::currentTestFailed())                                                                 \
+            return;                                                                                     \
+    } while (false)
