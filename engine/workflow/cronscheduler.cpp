@@ -126,7 +126,7 @@ void Engine::Private::fireDueCron()
                                    { "cronTimezone", toStd(definition.cronTimezone.value_or(QStringLiteral("UTC"))) },
                                    { "lateMs", slot.msecsTo(now) } };
             const QString dedupKey = QStringLiteral("cron:%1:%2").arg(definition.id, toIsoUtc(slot));
-            if (Result<EmitResult> emitted = emit(input, dedupKey, true); !emitted)
+            if (Result<EmitResult> emitted = emit(input, dedupKey); !emitted)
                 qCWarning(lcEngine).noquote() << "cron: workflow" << definition.id << "did not fire:" << emitted.error().message;
             cronNext.insert(definition.id, plan->expression.nextAfter(now, plan->zone));
         }

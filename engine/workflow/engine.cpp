@@ -104,7 +104,7 @@ Status Engine::Private::checkInput(const TriggerInput &input) const
     return checkPayload(input);
 }
 
-Result<EmitResult> Engine::Private::emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool)
+Result<EmitResult> Engine::Private::emit(const TriggerInput &input, const std::optional<QString> &dedupKey)
 {
     Result<std::vector<EmitResult>> results = emitMany({ Engine::SignalRequest { input, dedupKey } });
     if (!results)

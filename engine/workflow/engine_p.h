@@ -18,7 +18,6 @@ namespace vigil {
 // (a timeout decides before the handler returns; the handler's late result is dropped).
 struct InFlight
 {
-    QString runId;
     int attempt = 0;
     CancellationToken cancel;
     QPointer<QTimer> timeout;
@@ -103,7 +102,7 @@ public:
     void notify(const QString &title, const QString &body, const QString &severity) override;
 
     // engine.cpp
-    Result<EmitResult> emit(const TriggerInput &input, const std::optional<QString> &dedupKey, bool fromCron = false);
+    Result<EmitResult> emit(const TriggerInput &input, const std::optional<QString> &dedupKey);
     Result<std::vector<EmitResult>> emitMany(const std::vector<Engine::SignalRequest> &requests);
     Status checkInput(const TriggerInput &input) const;
     Result<std::vector<WorkflowRun>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);

@@ -454,7 +454,6 @@ void Engine::Private::runHandler(PendingStep pending, TriggerEnvelope trigger)
     context.stepConfig = std::move(rendered).value();
 
     InFlight entry;
-    entry.runId = runId;
     entry.attempt = attempt;
     context.cancel = entry.cancel;
     if (definition.timeoutMs) {
