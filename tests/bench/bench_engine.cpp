@@ -17,7 +17,10 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
+
+#include <atomic>
 
 #include <algorithm>
 #include <cstdio>
@@ -62,23 +65,71 @@ bool waitFor(QEventLoop &loop, const std::function<bool()> &done, int timeoutMs)
     return done();
 }
 
-void runsPerSecond(const char *backend, const QString &url, int runs)
+void registerBenchHandlers(Engine &engine)
 {
-    std::unique_ptr<Store> store = open(url);
-    int completed = 0;
-    QEventLoop loop;
-    EngineOptions options;
-    options.seedDefaults = false;
-    options.builtins = false;
-    options.onRunComplete = [&completed, &loop, runs](const RunCompleteEvent &) {
-        if (++completed >= runs)
-            loop.quit();
-    };
-    Engine engine(*store, options);
     (void)engine.registry().registerCondition(QStringLiteral("check"),
                                               [](StepContext) -> QCoro::Task<Result<bool>> { co_return true; });
     (void)engine.registry().registerAction(QStringLiteral("noop"),
                                            [](StepContext) -> QCoro::Task<ActionResult> { co_return ActionResult::ok(); });
+}
+
+// An extra engine on its own thread and connection, sharing the work through the database
+// exactly as another node would.
+class ExtraEngine
+{
+public:
+    ExtraEngine(const QString &url, const QString &prefix, std::atomic<int> &completed)
+    {
+        m_context.moveToThread(&m_thread);
+        m_thread.start();
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this, url, prefix, &completed] {
+                Result<std::unique_ptr<Store>> store = openStore({ url, prefix });
+                if (!store)
+                    qFatal("extra engine: %s", qPrintable(store.error().message));
+                m_store = std::move(store).value();
+                EngineOptions options;
+                options.seedDefaults = false;
+                options.builtins = false;
+                options.pollInterval = std::chrono::milliseconds(20);
+                options.onRunComplete = [&completed](const RunCompleteEvent &) { ++completed; };
+                m_engine = std::make_unique<Engine>(*m_store, options);
+                registerBenchHandlers(*m_engine);
+                (void)m_engine->start();
+            },
+            Qt::BlockingQueuedConnection);
+    }
+    ~ExtraEngine()
+    {
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this] {
+                m_engine.reset();
+                m_store.reset();
+            },
+            Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
+private:
+    QThread m_thread;
+    QObject m_context; // lives in m_thread: the engine and its store are made there
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<Engine> m_engine;
+};
+
+void runsPerSecond(const char *backend, const QString &url, int runs, int engines)
+{
+    std::unique_ptr<Store> store = open(url);
+    std::atomic<int> completed = 0;
+    QEventLoop loop;
+    EngineOptions options;
+    options.seedDefaults = false;
+    options.builtins = false;
+    options.onRunComplete = [&completed](const RunCompleteEvent &) { ++completed; };
+    Engine engine(*store, options);
+    registerBenchHandlers(engine);
     Result<WorkflowDefinition> created = engine.createWorkflow(definition(R"({"tenantId": "bench", "name": "three steps",
         "triggerType": "bench.tick", "steps": [{"type": "condition", "name": "check"},
         {"type": "action", "name": "first", "handler": "noop"}, {"type": "action", "name": "second", "handler": "noop"}]})"));
@@ -86,6 +137,15 @@ void runsPerSecond(const char *backend, const QString &url, int runs)
         qFatal("create: %s", qPrintable(created.error().message));
     if (Status ok = engine.start(); !ok)
         qFatal("start: %s", qPrintable(ok.error().message));
+    std::vector<std::unique_ptr<ExtraEngine>> extras;
+    for (int i = 1; i < engines; ++i)
+        extras.push_back(std::make_unique<ExtraEngine>(url, store->tablePrefix(), completed));
+    QTimer done;
+    QObject::connect(&done, &QTimer::timeout, &loop, [&] {
+        if (completed >= runs)
+            loop.quit();
+    });
+    done.start(2);
 
     QElapsedTimer timer;
     timer.start();
@@ -110,38 +170,51 @@ void runsPerSecond(const char *backend, const QString &url, int runs)
     const bool finished = waitFor(loop, [&] { return completed >= runs; }, 300000);
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
     const double cpu = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
-    std::printf("%-9s runs end to end (condition, action, action)   %8.0f runs/s   (%d runs in %.2f s, %.0f %% of a core%s)\n",
-                backend, completed / seconds, completed, seconds, 100.0 * cpu / seconds, finished ? "" : ", TIMED OUT");
+    const int count = completed;
+    std::printf("%-9s runs end to end (condition, action, action), %d engine%s   %8.0f runs/s   (%d runs in %.2f s, "
+                "%.0f %% of a core%s)\n",
+                backend, engines, engines == 1 ? " " : "s", count / seconds, count, seconds, 100.0 * cpu / seconds,
+                finished ? "" : ", TIMED OUT");
+    extras.clear();
     engine.stop();
 }
 
-void delayLateness(const char *backend, const QString &url, int runs)
+void delayLateness(const char *backend, const QString &url, int runs, int engines)
 {
     std::unique_ptr<Store> store = open(url);
     EngineOptions options;
     options.seedDefaults = false;
     options.builtins = false;
     options.concurrency = 64;
-    int completed = 0;
+    std::atomic<int> completed = 0;
     QEventLoop loop;
-    options.onRunComplete = [&completed, &loop, runs](const RunCompleteEvent &) {
-        if (++completed >= runs)
-            loop.quit();
-    };
+    options.onRunComplete = [&completed](const RunCompleteEvent &) { ++completed; };
     Engine engine(*store, options);
+    std::vector<std::unique_ptr<ExtraEngine>> extras;
+    for (int i = 1; i < engines; ++i)
+        extras.push_back(std::make_unique<ExtraEngine>(url, store->tablePrefix(), completed));
+    QTimer done;
+    QObject::connect(&done, &QTimer::timeout, &loop, [&] {
+        if (completed >= runs)
+            loop.quit();
+    });
+    done.start(2);
     Result<WorkflowDefinition> created = engine.createWorkflow(definition(R"({"tenantId": "bench", "name": "one delay",
         "triggerType": "bench.delay", "steps": [{"type": "delay", "name": "wait", "delayMs": 1000}]})"));
     if (!created)
         qFatal("create: %s", qPrintable(created.error().message));
     if (Status ok = engine.start(); !ok)
         qFatal("start: %s", qPrintable(ok.error().message));
+    // All 1000 start together (one batch), so their delays fall due together.
+    std::vector<Engine::SignalRequest> batch(size_t(runs),
+                                             { { QStringLiteral("bench"), QStringLiteral("bench"), QStringLiteral("bench.delay") },
+                                               std::nullopt });
+    Result<std::vector<EmitResult>> emitted = engine.emitSignals(batch);
+    if (!emitted)
+        qFatal("emit: %s", qPrintable(emitted.error().message));
     std::vector<QString> runIds;
-    for (int i = 0; i < runs; ++i) {
-        Result<EmitResult> result = engine.emitSignal({ QStringLiteral("bench"), QStringLiteral("bench"), QStringLiteral("bench.delay") });
-        if (!result)
-            qFatal("emit: %s", qPrintable(result.error().message));
-        runIds.push_back(result->runIds.front());
-    }
+    for (const EmitResult &result : emitted.value())
+        runIds.push_back(result.runIds.front());
     const bool finished = waitFor(loop, [&] { return completed >= runs; }, 60000);
     std::vector<qint64> lateness;
     for (const QString &runId : runIds) {
@@ -155,9 +228,10 @@ void delayLateness(const char *backend, const QString &url, int runs)
     auto percentile = [&](double p) {
         return lateness.empty() ? -1 : lateness[std::min(lateness.size() - 1, size_t(p * double(lateness.size())))];
     };
-    std::printf("%-9s lateness of %d concurrent 1 s delays          p50 %4lld ms   p99 %4lld ms   max %4lld ms%s\n",
-                backend, runs, qint64(percentile(0.50)), qint64(percentile(0.99)),
+    std::printf("%-9s lateness of %d concurrent 1 s delays, %d engine%s   p50 %4lld ms   p99 %4lld ms   max %4lld ms%s\n",
+                backend, runs, engines, engines == 1 ? " " : "s", qint64(percentile(0.50)), qint64(percentile(0.99)),
                 lateness.empty() ? -1LL : qint64(lateness.back()), finished ? "" : "   (TIMED OUT)");
+    extras.clear();
     engine.stop();
 }
 
@@ -173,14 +247,19 @@ int main(int argc, char *argv[])
     const QCommandLineOption pg(QStringLiteral("pg"), QStringLiteral("PostgreSQL URL"), QStringLiteral("url"));
     const QCommandLineOption runsOption(QStringLiteral("runs"), QStringLiteral("Runs to measure"), QStringLiteral("n"),
                                         QStringLiteral("4000"));
-    parser.addOptions({ pg, runsOption });
+    const QCommandLineOption enginesOption(QStringLiteral("engines"),
+                                           QStringLiteral("Also measure with this many engines sharing the database "
+                                                          "(threads, one connection each, as several nodes would)"),
+                                           QStringLiteral("n"), QStringLiteral("4"));
+    parser.addOptions({ pg, runsOption, enginesOption });
     parser.process(app);
     const int runs = parser.value(runsOption).toInt();
+    const int engines = std::max(1, parser.value(enginesOption).toInt());
 
     QTemporaryDir dir;
     const QString sqliteUrl = QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("bench.db"));
-    runsPerSecond("sqlite", sqliteUrl, runs);
-    delayLateness("sqlite", sqliteUrl, 1000);
+    runsPerSecond("sqlite", sqliteUrl, runs, 1);
+    delayLateness("sqlite", sqliteUrl, 1000, 1);
 
     const QString pgUrl = parser.isSet(pg) ? parser.value(pg) : qEnvironmentVariable("VIGIL_TEST_PG_URL");
     if (pgUrl.isEmpty()) {
@@ -188,7 +267,11 @@ int main(int argc, char *argv[])
                     "(run through installer/with-postgres.sh)\n");
         return 0;
     }
-    runsPerSecond("postgres", pgUrl, runs);
-    delayLateness("postgres", pgUrl, 1000);
+    runsPerSecond("postgres", pgUrl, runs, 1);
+    if (engines > 1)
+        runsPerSecond("postgres", pgUrl, runs, engines);
+    delayLateness("postgres", pgUrl, 1000, 1);
+    if (engines > 1)
+        delayLateness("postgres", pgUrl, 1000, engines);
     return 0;
 }
