@@ -31,6 +31,9 @@ int main(int argc, char *argv[])
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
+    // First, so that a SIGTERM during start-up is held (in the self-pipe) until the event
+    // loop runs, instead of killing the process half-way.
+    ShutdownSignals shutdown;
     QCoreApplication::setOrganizationName(QStringLiteral("Vigil"));
     QCoreApplication::setApplicationName(QStringLiteral("vigild"));
     QCoreApplication::setApplicationVersion(QStringLiteral(VIGIL_VERSION));
@@ -52,6 +55,8 @@ int main(int argc, char *argv[])
     const Result<CommonOptions> options = common.resolve(parser);
     if (!options)
         return fail(options.error().message, 2);
+    if (!parser.isSet(checkDb))
+        qCInfo(lcApp) << "vigild" << VIGIL_VERSION << "starting";
 
     Result<std::unique_ptr<Store>> store = openStore({ options->databaseUrl, options->tablePrefix });
     if (!store)
@@ -77,7 +82,6 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("cannot start the engine: %1").arg(started.error().message));
     qCInfo(lcApp) << "engine running";
 
-    ShutdownSignals shutdown;
     QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [&engine](int number) {
         qCInfo(lcApp) << "signal" << number << "received, shutting down";
         engine.stop(); // running handlers get the shutdown grace to finish

@@ -146,9 +146,9 @@ private Q_SLOTS:
         process.start(QStringLiteral(VIGILD_PATH), { QStringLiteral("--db"), m_url, QStringLiteral("--listen"),
                                                      QStringLiteral("127.0.0.1:0") });
         QVERIFY(process.waitForStarted());
-        // Wait until it is up (it logs "database ready") before signalling it.
+        // Wait until it is up (it logs "engine running") before signalling it.
         QByteArray log;
-        QTRY_VERIFY_WITH_TIMEOUT((log += process.readAllStandardError()).contains("database ready")
+        QTRY_VERIFY_WITH_TIMEOUT((log += process.readAllStandardError()).contains("engine running")
                                      || process.state() != QProcess::Running,
                                  20000);
         QVERIFY2(process.state() == QProcess::Running, log.constData());
@@ -156,6 +156,29 @@ private Q_SLOTS:
         QVERIFY(process.waitForFinished(10000));
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
         QCOMPARE(process.exitCode(), 0);
+    }
+
+    void sigtermDuringStartIsGraceful()
+    {
+        // A signal that arrives while vigild is still starting (migrating, starting the
+        // engine) waits for the event loop: the process still stops cleanly with 0.
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            QProcess process;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config")));
+            process.setProcessEnvironment(env);
+            process.start(QStringLiteral(VIGILD_PATH), { QStringLiteral("--db"), m_url });
+            QVERIFY(process.waitForStarted());
+            // "starting" is logged once the handler is installed and before the database
+            // and the engine start: the signal lands in the middle of the start.
+            QByteArray log;
+            QTRY_VERIFY_WITH_TIMEOUT((log += process.readAllStandardError()).contains("starting"), 20000);
+            ::kill(pid_t(process.processId()), SIGTERM);
+            QVERIFY(process.waitForFinished(20000));
+            log += process.readAllStandardError();
+            QVERIFY2(process.exitStatus() == QProcess::NormalExit, log.constData());
+            QCOMPARE(process.exitCode(), 0);
+        }
     }
 };
 
