@@ -182,4 +182,44 @@ QString PostgresStore::mergeContextSql(const QString &) const
         "ARRAY[CAST(:key AS text)], CAST(:value AS jsonb), true) WHERE id = :id RETURNING context");
 }
 
+QString PostgresStore::finishBatchSql() const
+{
+    // One round trip for a whole group commit: fenced finishes, and the attempt records of
+    // the accepted ones. Mirrors finishStep and recordAttemptEnd.
+    return QStringLiteral(
+        "WITH b AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, owner text, attempt int, "
+        "status text, at timestamptz, result jsonb, error text, run_id text, scheduled_for timestamptz, "
+        "started_at timestamptz, attempt_status text, attempt_error text)), "
+        "f AS (UPDATE {p}workflow_step_runs s SET status = b.status, completed_at = b.at, "
+        "result = COALESCE(b.result, s.result), "
+        "error_message = CASE WHEN b.error IS NOT NULL THEN b.error WHEN b.status = 'completed' THEN NULL "
+        "ELSE s.error_message END, lease_owner = NULL, lease_expires_at = NULL "
+        "FROM b WHERE s.id = b.id AND s.status = 'running' AND s.lease_owner = b.owner AND s.attempt = b.attempt "
+        "RETURNING s.id), "
+        "a AS (INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, "
+        "status, error) SELECT b.id, b.run_id, b.attempt, b.owner, b.scheduled_for, b.started_at, b.at, "
+        "b.attempt_status, b.attempt_error FROM b JOIN f ON f.id = b.id ON CONFLICT (step_run_id, attempt) DO UPDATE "
+        "SET status = excluded.status, ended_at = excluded.ended_at, error = excluded.error "
+        "WHERE {p}step_attempts.status = 'running') "
+        "SELECT id FROM f");
+}
+
+QString PostgresStore::insertStepsBatchSql() const
+{
+    return QStringLiteral("INSERT INTO {p}workflow_step_runs (") + stepColumns() + QStringLiteral(") SELECT ")
+        + stepColumns()
+        + QStringLiteral(" FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, run_id text, tenant_id text, "
+                         "step_index int, step_type text, step_name text, status text, scheduled_for timestamptz, "
+                         "started_at timestamptz, completed_at timestamptz, result jsonb, error_message text, "
+                         "branch_index int, parent_step_run_id text, created_at timestamptz, attempt int, "
+                         "lease_owner text, lease_expires_at timestamptz, attempt_floor int)");
+}
+
+QString PostgresStore::progressBatchSql() const
+{
+    return QStringLiteral("UPDATE {p}workflow_runs r SET current_step_index = x.idx, updated_at = x.at "
+                          "FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, idx int, at timestamptz) "
+                          "WHERE r.id = x.id");
+}
+
 } // namespace vigil

@@ -31,6 +31,9 @@ protected:
     QString insertionOrderSql() const override;
     QString mergeContextSql(const QString &key) const override;
     bool claimRecordsAttempts() const override;
+    QString finishBatchSql() const override;
+    QString insertStepsBatchSql() const override;
+    QString progressBatchSql() const override;
     bool failedStatementAbortsTransaction() const override { return true; }
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }

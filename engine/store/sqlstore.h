@@ -123,6 +123,7 @@ public:
     Result<int> skipPendingSteps(const QString &runId, const QString &reason) override;
     Status rescheduleStep(const QString &stepRunId, const QDateTime &at) override;
 
+    Result<std::vector<CompletionOutcome>> completeSteps(const std::vector<StepCompletion> &batch) override;
     Status parkStep(const QString &stepRunId, const QString &owner, int attempt) override;
     Result<bool> finishParkedStep(const QString &stepRunId, StepStatus status, const QDateTime &at,
         const Json &result, const std::optional<QString> &errorMessage) override;
@@ -185,6 +186,13 @@ protected:
     virtual QString mergeContextSql(const QString &key) const = 0;
     // Whether claimSql() also inserts the claimed steps' attempt records.
     virtual bool claimRecordsAttempts() const { return false; }
+    // Set-based forms of completeSteps' statements, each taking one parameter :batch (a JSON
+    // array; see sqlstoreengine.cpp for its fields). Empty (the default): completeSteps runs
+    // the per-step statements, which cost nothing extra where there is no round trip.
+    // finishBatchSql answers the ids it accepted.
+    virtual QString finishBatchSql() const { return {}; }
+    virtual QString insertStepsBatchSql() const { return {}; }
+    virtual QString progressBatchSql() const { return {}; }
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
     // later COMMIT then silently rolls back).
     virtual bool failedStatementAbortsTransaction() const = 0;

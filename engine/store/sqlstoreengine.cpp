@@ -3,9 +3,174 @@
 // set of steps (cancel, failed siblings), atomic context merges, and attempt records.
 
 #include "core/isotime.h"
+
+#include <QSet>
 #include "sqlstore.h"
 
 namespace vigil {
+
+namespace {
+
+// JSON fields of the batches (PostgreSQL's jsonb_to_recordset reads them by name): absent
+// stands for NULL, so nulls are left out rather than written as JSON null.
+void putText(Json &row, const char *key, const std::optional<QString> &value)
+{
+    if (value)
+        row[key] = toStd(*value);
+}
+
+void putIso(Json &row, const char *key, const QDateTime &time)
+{
+    if (time.isValid())
+        row[key] = toStd(toIsoUtc(time));
+}
+
+Json stepRow(const WorkflowStepRun &step)
+{
+    Json row = Json::object();
+    row["id"] = toStd(step.id);
+    row["run_id"] = toStd(step.runId);
+    row["tenant_id"] = toStd(step.tenantId);
+    row["step_index"] = step.stepIndex;
+    row["step_type"] = toStd(toString(step.stepType));
+    row["step_name"] = toStd(step.stepName);
+    row["status"] = toStd(toString(step.status));
+    putIso(row, "scheduled_for", step.scheduledFor);
+    putIso(row, "started_at", step.startedAt);
+    putIso(row, "completed_at", step.completedAt);
+    if (!step.result.is_null())
+        row["result"] = step.result;
+    putText(row, "error_message", step.errorMessage);
+    if (step.branchIndex)
+        row["branch_index"] = *step.branchIndex;
+    putText(row, "parent_step_run_id", step.parentStepRunId);
+    putIso(row, "created_at", step.createdAt.isValid() ? step.createdAt : nowUtc());
+    row["attempt"] = step.attempt;
+    putText(row, "lease_owner", step.leaseOwner);
+    putIso(row, "lease_expires_at", step.leaseExpiresAt);
+    row["attempt_floor"] = step.attemptFloor;
+    return row;
+}
+
+} // namespace
+
+Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector<StepCompletion> &batch)
+{
+    if (batch.empty())
+        return std::vector<CompletionOutcome>();
+    return inTransaction([&]() -> Result<std::vector<CompletionOutcome>> {
+        std::vector<CompletionOutcome> outcomes(batch.size());
+        // 1. The fenced finishes and their attempt records.
+        if (const QString sql = finishBatchSql(); !sql.isEmpty()) {
+            Json rows = Json::array();
+            for (const StepCompletion &c : batch) {
+                Json row = Json::object();
+                row["id"] = toStd(c.finish.stepRunId);
+                row["owner"] = toStd(c.finish.owner);
+                row["attempt"] = c.finish.attempt;
+                row["status"] = toStd(toString(c.finish.status));
+                putIso(row, "at", c.finish.at.isValid() ? c.finish.at : nowUtc());
+                if (!c.finish.result.is_null())
+                    row["result"] = c.finish.result;
+                putText(row, "error", c.finish.errorMessage);
+                row["run_id"] = toStd(c.attempt.runId);
+                putIso(row, "scheduled_for", c.attempt.scheduledFor);
+                putIso(row, "started_at", c.attempt.startedAt);
+                row["attempt_status"] = toStd(toString(c.attempt.status));
+                putText(row, "attempt_error", c.attempt.error);
+                rows.push_back(std::move(row));
+            }
+            Result<SqlRows> accepted = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "complete steps");
+            if (!accepted)
+                return accepted.error();
+            QSet<QString> ids;
+            while (accepted->next())
+                ids.insert(accepted->text(0));
+            if (accepted->lastError().isValid())
+                return fail(accepted->lastError(), "complete steps");
+            for (size_t i = 0; i < batch.size(); ++i)
+                outcomes[i].accepted = ids.contains(batch[i].finish.stepRunId);
+        } else {
+            for (size_t i = 0; i < batch.size(); ++i) {
+                const Status finished = finishStep(batch[i].finish);
+                if (!finished) {
+                    if (finished.error().code == ErrorCode::Conflict || finished.error().code == ErrorCode::NotFound)
+                        continue; // fenced out: nothing of this completion is written
+                    return finished.error();
+                }
+                outcomes[i].accepted = true;
+                if (Status ended = recordAttemptEnd(batch[i].attempt); !ended)
+                    return ended.error();
+            }
+        }
+
+        // 2. What follows from the accepted ones.
+        std::vector<WorkflowStepRun> next;
+        std::vector<std::pair<QString, int>> progress;
+        std::vector<ExecutionLog> logs;
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (!outcomes[i].accepted)
+                continue;
+            const StepCompletion &c = batch[i];
+            if (c.contextEntry) {
+                if (Result<Json> merged = mergeRunContext(c.attempt.runId, c.contextEntry->first, c.contextEntry->second);
+                    !merged)
+                    return merged.error();
+            }
+            next.insert(next.end(), c.next.begin(), c.next.end());
+            if (c.currentStepIndex)
+                progress.emplace_back(c.attempt.runId, *c.currentStepIndex);
+            logs.insert(logs.end(), c.logs.begin(), c.logs.end());
+        }
+        if (!next.empty()) {
+            if (const QString sql = insertStepsBatchSql(); !sql.isEmpty()) {
+                Json rows = Json::array();
+                for (const WorkflowStepRun &step : next)
+                    rows.push_back(stepRow(step));
+                if (Result<SqlRows> inserted = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "insert steps");
+                    !inserted)
+                    return inserted.error();
+            } else if (Status inserted = insertStepRuns(next); !inserted) {
+                return inserted.error();
+            }
+        }
+        if (!progress.empty()) {
+            if (const QString sql = progressBatchSql(); !sql.isEmpty()) {
+                Json rows = Json::array();
+                const QString now = toIsoUtc(nowUtc());
+                for (const auto &[runId, index] : progress)
+                    rows.push_back(Json { { "id", toStd(runId) }, { "idx", index }, { "at", toStd(now) } });
+                if (Result<SqlRows> updated = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "run progress");
+                    !updated)
+                    return updated.error();
+            } else {
+                for (const auto &[runId, index] : progress) {
+                    if (Status ok = updateRunProgress(runId, RunPatch { index, std::nullopt, std::nullopt }); !ok)
+                        return ok.error();
+                }
+            }
+        }
+        if (Status logged = appendLogs(logs); !logged)
+            return logged.error();
+
+        // 3. Run moves: guarded one by one (at most a couple per run); a refused move (the
+        // run was cancelled meanwhile) ends that run's moves without failing the batch.
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (!outcomes[i].accepted)
+                continue;
+            for (RunStatus to : batch[i].runMoves) {
+                Result<WorkflowRun> moved = transitionRun(batch[i].attempt.runId, to, RunPatch {});
+                if (!moved) {
+                    if (moved.error().code == ErrorCode::Conflict)
+                        break;
+                    return moved.error();
+                }
+                outcomes[i].movedRun = std::move(moved).value();
+            }
+        }
+        return outcomes;
+    });
+}
 
 Error SqlStore::stepConflict(const QString &stepRunId, const QString &conflict, const char *what)
 {

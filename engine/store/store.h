@@ -113,6 +113,24 @@ struct AgentStateUpdate
     std::optional<Json> lastStats; // nullopt = unchanged
 };
 
+// One step's outcome with everything that follows from it, applied by completeSteps.
+struct StepCompletion
+{
+    StepFinish finish;   // fenced, as finishStep
+    StepAttempt attempt; // its end (as recordAttemptEnd)
+    std::optional<std::pair<QString, Json>> contextEntry; // run.context[key] = value
+    std::vector<WorkflowStepRun> next;                    // rows to insert (next step, skipped ones)
+    std::optional<int> currentStepIndex;                  // run progress
+    std::vector<RunStatus> runMoves;                      // guarded run transitions, in order
+    std::vector<ExecutionLog> logs;
+};
+
+struct CompletionOutcome
+{
+    bool accepted = false;              // false: fenced out (lease lost), nothing of it written
+    std::optional<WorkflowRun> movedRun; // the run head after its last applied move
+};
+
 struct IncidentOpen
 {
     Incident incident;
@@ -225,6 +243,13 @@ public:
     // attemptFloor set to its attempt, so its retry policy counts afresh. (Retry.)
     // Conflict if the step is not failed or skipped.
     virtual Status rescheduleStep(const QString &stepRunId, const QDateTime &at) = 0;
+
+    // Applies step completions together, set-based where the backend gains from it (one
+    // round trip for many steps on PostgreSQL). Each completion applies only if its finish
+    // is accepted (fencing); a run move the state machine refuses (the run was cancelled
+    // meanwhile) is left out, not an error. Runs inside the caller's transaction, if any.
+    // Answers one outcome per completion, in order.
+    virtual Result<std::vector<CompletionOutcome>> completeSteps(const std::vector<StepCompletion> &batch) = 0;
 
     // ---- what the engine needs beyond Pulse ---------------------------------------------
     // Parks a claimed step (a parallel step waiting for its branches): it stays running

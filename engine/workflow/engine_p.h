@@ -56,6 +56,23 @@ struct PendingStep
     StepPlace place;
 };
 
+// What follows a step: rows to insert (skipped ones, the next step), the run's progress,
+// and its moves (waiting/running, completed). Computed without touching the database.
+struct AdvancePlan
+{
+    std::vector<WorkflowStepRun> next;
+    std::optional<int> progress;
+    std::vector<RunStatus> moves;
+    bool sequenceEnded = false;
+};
+
+// A step completion waiting for the group commit, and what to do once it committed.
+struct PendingCompletion
+{
+    StepCompletion completion;
+    std::function<void(const CompletionOutcome &)> after;
+};
+
 // One piece of the next group commit. write() runs inside the shared transaction and
 // answers false when it was fenced out before writing anything (a lost lease); after()
 // runs once the transaction committed.
@@ -80,6 +97,7 @@ public:
     QHash<QString, PendingStep> m_pending; // by step run id, alongside inflight
     QHash<QString, SnapshotPtr> snapshots;  // by run id
     std::vector<CommitJob> commitQueue;
+    std::vector<PendingCompletion> completionQueue;
     bool flushQueued = false;
     struct CachedDefinitions
     {
@@ -128,6 +146,11 @@ public:
                    bool endSequence, std::vector<WorkflowStepRun> &inserted, bool &sequenceEnded,
                    std::optional<WorkflowRun> *announced);
     void enqueueCommit(CommitJob job);
+    void enqueueCompletion(StepCompletion completion, std::function<void(const CompletionOutcome &)> after);
+    void scheduleFlush();
+    bool nothingToCommit() const { return commitQueue.empty() && completionQueue.empty(); }
+    AdvancePlan planAdvance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place, int skipCount,
+                            bool endSequence) const;
     void flushCommits();
     Result<SnapshotPtr> snapshotOf(const QString &runId);
     void armWakeAt(const QDateTime &due);

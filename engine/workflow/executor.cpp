@@ -114,7 +114,7 @@ void Engine::Private::pump()
     }
     if (full)
         schedulePump();
-    else if (commitQueue.empty())
+    else if (nothingToCommit())
         armWakeTimer(); // with commits pending, their after() arms what they scheduled
 }
 
@@ -153,11 +153,23 @@ void Engine::Private::armWakeAt(const QDateTime &due)
 void Engine::Private::enqueueCommit(CommitJob job)
 {
     commitQueue.push_back(std::move(job));
+    scheduleFlush();
+}
+
+void Engine::Private::enqueueCompletion(StepCompletion completion, std::function<void(const CompletionOutcome &)> after)
+{
+    completionQueue.push_back({ std::move(completion), std::move(after) });
+    scheduleFlush();
+}
+
+void Engine::Private::scheduleFlush()
+{
     if (flushQueued)
         return;
     flushQueued = true;
-    // Every outcome decided in this turn of the event loop commits in one transaction:
-    // on SQLite a commit costs far more than the statements in it.
+    // Every outcome decided in this turn of the event loop commits in one transaction (on
+    // SQLite a commit costs far more than the statements in it), and step completions go
+    // to the store as one batch (on PostgreSQL, a few round trips for all of them).
     QTimer::singleShot(0, q, [this] { flushCommits(); });
 }
 
@@ -166,28 +178,42 @@ void Engine::Private::flushCommits()
     flushQueued = false;
     std::vector<CommitJob> jobs = std::move(commitQueue);
     commitQueue.clear();
-    if (jobs.empty())
+    std::vector<PendingCompletion> completions = std::move(completionQueue);
+    completionQueue.clear();
+    if (jobs.empty() && completions.empty())
         return;
+    std::vector<StepCompletion> batch;
+    batch.reserve(completions.size());
+    for (const PendingCompletion &pending : completions)
+        batch.push_back(pending.completion);
+
     std::vector<char> written(jobs.size(), 0);
-    const Status batch = db.transaction([&]() -> Status {
+    std::vector<CompletionOutcome> outcomes;
+    const Status committed = db.transaction([&]() -> Status {
         for (size_t i = 0; i < jobs.size(); ++i) {
             Result<bool> wrote = jobs[i].write();
             if (!wrote)
                 return wrote.error();
             written[i] = wrote.value();
         }
+        Result<std::vector<CompletionOutcome>> applied = db.completeSteps(batch);
+        if (!applied)
+            return applied.error();
+        outcomes = std::move(applied).value();
         return {};
     });
-    if (batch) {
+    if (committed) {
         for (size_t i = 0; i < jobs.size(); ++i) {
             if (written[i] && jobs[i].after)
                 jobs[i].after();
         }
+        for (size_t i = 0; i < completions.size(); ++i)
+            completions[i].after(outcomes[i]);
     } else {
-        // One job failed: commit them one by one, so only that one is lost (its lease
-        // expires and the step runs again).
-        qCInfo(lcEngine).noquote() << "group commit of" << jobs.size() << "outcomes failed (" << batch.error().message
-                                   << "); committing them one by one";
+        // Something in the batch failed: commit the pieces one by one, so only that one is
+        // lost (its lease expires and the step runs again).
+        qCInfo(lcEngine).noquote() << "group commit of" << jobs.size() + completions.size() << "outcomes failed ("
+                                   << committed.error().message << "); committing them one by one";
         for (CommitJob &job : jobs) {
             bool wrote = false;
             const Status one = db.transaction([&]() -> Status {
@@ -202,8 +228,16 @@ void Engine::Private::flushCommits()
             else if (!one)
                 qCWarning(lcEngine).noquote() << "outcome not recorded:" << one.error().message;
         }
+        for (PendingCompletion &pending : completions) {
+            Result<std::vector<CompletionOutcome>> one = db.completeSteps({ pending.completion });
+            if (one)
+                pending.after(one->front());
+            else
+                qCWarning(lcEngine).noquote() << "step" << pending.completion.finish.stepRunId
+                                              << "not recorded:" << one.error().message;
+        }
     }
-    if (stopping && inflight.isEmpty() && commitQueue.empty())
+    if (stopping && inflight.isEmpty() && nothingToCommit())
         finishStop();
     else
         schedulePump();
@@ -529,7 +563,7 @@ void Engine::Private::decide(const QString &stepRunId, int attempt, AttemptOutco
     const PendingStep pending = m_pending.take(stepRunId);
     if (pending.place.step)
         finishAttempt(pending, outcome);
-    if (stopping && inflight.isEmpty() && commitQueue.empty())
+    if (stopping && inflight.isEmpty() && nothingToCommit())
         finishStop();
 }
 
@@ -618,92 +652,74 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
         error = outcome.error;
     const StepFinish finish { step.id, options.ownerId, step.attempt, finalStatus, now, outcome.result, error };
 
-    struct Advance
-    {
-        std::vector<WorkflowStepRun> inserted;
-        bool sequenceEnded = false;
-        std::optional<WorkflowRun> completedRun; // the run, when this step completed it
-        std::optional<WorkflowRun> movedRun;     // the run, when it started or stopped waiting
-    };
-    auto state = std::make_shared<Advance>();
-    enqueueCommit(
-        { [this, pending, finish, attempt, outcome, failed, skipCount, endSequence, state]() -> Result<bool> {
-             *state = Advance {}; // written afresh if the group commit is retried one by one
-             if (Status ok = db.finishStep(finish); !ok)
-                 return ok.error().code == ErrorCode::Conflict ? Result<bool>(false) : Result<bool>(ok.error());
-             if (finish.status == StepStatus::Completed && !outcome.contextData.is_null()) {
-                 if (Result<Json> merged = db.mergeRunContext(pending.run.id, pending.place.step->name, outcome.contextData);
-                     !merged)
-                     return merged.error();
-             }
-             if (Status ok = db.recordAttemptEnd(attempt); !ok)
-                 return ok.error();
-             if (failed && !pending.step.parentStepRunId) {
-                 // A top-level step that failed for good fails its run in the same commit.
-                 Result<WorkflowRun> failedRun = db.transitionRun(pending.run.id, RunStatus::Failed);
-                 if (failedRun)
-                     state->completedRun = std::move(failedRun).value();
-                 else if (failedRun.error().code != ErrorCode::Conflict)
-                     return failedRun.error();
-                 const ExecutionLog note { newId(IdPrefix::Log), pending.run.id, std::nullopt, pending.run.tenantId,
-                                           LogLevel::Error,
-                                           QStringLiteral("run failed: step \"%1\": %2").arg(pending.step.stepName, outcome.error),
-                                           Json(), nowUtc() };
-                 if (Status ok = db.appendLogs({ note }); !ok)
-                     return ok.error();
-                 return true;
-             }
-             if (failed)
-                 return true;
-             if (Status ok = advance(pending.run, pending.step, pending.place, skipCount, endSequence, state->inserted,
-                                     state->sequenceEnded, &state->movedRun);
-                 !ok)
-                 return ok.error();
-             if (state->sequenceEnded && !pending.step.parentStepRunId) {
-                 // The last top-level step completes its run in the same commit.
-                 Result<WorkflowRun> completed = db.transitionRun(pending.run.id, RunStatus::Completed);
-                 if (completed)
-                     state->completedRun = std::move(completed).value();
-                 else if (completed.error().code != ErrorCode::Conflict) // cancelled meanwhile: cancel wins
-                     return completed.error();
-             }
-             return true;
-         },
-          [this, pending, finish, outcome, failed, state] {
-              WorkflowStepRun finished = pending.step;
-              finished.status = finish.status;
-              finished.completedAt = finish.at;
-              finished.result = outcome.result;
-              finished.leaseOwner.reset();
-              finished.errorMessage = finish.errorMessage;
-              publishStep(finished);
-              for (const WorkflowStepRun &row : state->inserted)
-                  publishStep(row);
-              if (state->movedRun)
-                  Q_EMIT q->runChanged(*state->movedRun);
-              fireStepHook(pending.run, finished);
-              if (failed) {
-                  if (pending.step.parentStepRunId)
-                      failUpwards(pending.run, finished, outcome.error);
-                  else if (state->completedRun)
-                      announceRunEnd(*state->completedRun, RunStatus::Failed);
-              } else if (state->sequenceEnded) {
-                  if (pending.step.parentStepRunId)
-                      settleParallel(pending.run.id, *pending.step.parentStepRunId);
-                  else if (state->completedRun)
-                      announceRunEnd(*state->completedRun, RunStatus::Completed);
-              }
-              for (const WorkflowStepRun &row : state->inserted) {
-                  if (row.status == StepStatus::Scheduled)
-                      armWakeAt(row.scheduledFor);
-              }
-          } });
+    StepCompletion completion;
+    completion.finish = finish;
+    completion.attempt = attempt;
+    const bool topLevel = !step.parentStepRunId;
+    bool sequenceEnded = false;
+    if (failed) {
+        if (topLevel) {
+            // A top-level step that failed for good fails its run in the same commit.
+            completion.runMoves = { RunStatus::Failed };
+            completion.logs.push_back({ newId(IdPrefix::Log), run.id, std::nullopt, run.tenantId, LogLevel::Error,
+                                        QStringLiteral("run failed: step \"%1\": %2").arg(step.stepName, outcome.error),
+                                        Json(), now });
+        }
+    } else {
+        if (finalStatus == StepStatus::Completed && !outcome.contextData.is_null())
+            completion.contextEntry = std::make_pair(definition.name, outcome.contextData);
+        AdvancePlan plan = planAdvance(run, step, pending.place, skipCount, endSequence);
+        completion.next = std::move(plan.next);
+        completion.currentStepIndex = plan.progress;
+        completion.runMoves = std::move(plan.moves);
+        sequenceEnded = plan.sequenceEnded;
+        if (sequenceEnded && topLevel)
+            completion.runMoves.push_back(RunStatus::Completed); // the last step completes its run
+    }
+    const std::vector<WorkflowStepRun> inserted = completion.next;
+    enqueueCompletion(std::move(completion), [this, pending, finish, outcome, failed, sequenceEnded, inserted](
+                                                 const CompletionOutcome &result) {
+        if (!result.accepted) {
+            qCInfo(lcEngine).noquote() << "step" << pending.step.id << "attempt" << pending.step.attempt
+                                       << "lost its lease; its result is dropped";
+            return; // the step is someone else's now
+        }
+        WorkflowStepRun finished = pending.step;
+        finished.status = finish.status;
+        finished.completedAt = finish.at;
+        finished.result = outcome.result;
+        finished.leaseOwner.reset();
+        finished.errorMessage = finish.errorMessage;
+        publishStep(finished);
+        for (const WorkflowStepRun &row : inserted)
+            publishStep(row);
+        const std::optional<WorkflowRun> &moved = result.movedRun;
+        const bool runEnded = moved && isTerminal(moved->status);
+        if (moved && !runEnded)
+            Q_EMIT q->runChanged(*moved);
+        fireStepHook(pending.run, finished);
+        if (failed) {
+            if (pending.step.parentStepRunId)
+                failUpwards(pending.run, finished, outcome.error);
+            else if (runEnded)
+                announceRunEnd(*moved, RunStatus::Failed);
+        } else if (sequenceEnded) {
+            if (pending.step.parentStepRunId)
+                settleParallel(pending.run.id, *pending.step.parentStepRunId);
+            else if (runEnded)
+                announceRunEnd(*moved, RunStatus::Completed);
+        }
+        for (const WorkflowStepRun &row : inserted) {
+            if (row.status == StepStatus::Scheduled)
+                armWakeAt(row.scheduledFor);
+        }
+    });
 }
 
-Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place,
-                                int skipCount, bool endSequence, std::vector<WorkflowStepRun> &inserted,
-                                bool &sequenceEnded, std::optional<WorkflowRun> *announced)
+AdvancePlan Engine::Private::planAdvance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place,
+                                         int skipCount, bool endSequence) const
 {
+    AdvancePlan plan;
     const QDateTime now = nowUtc();
     const std::vector<WorkflowStep> &sequence = *place.sequence;
     const int size = int(sequence.size());
@@ -716,34 +732,43 @@ Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &s
         skipped.status = StepStatus::Skipped;
         skipped.completedAt = now;
         skipped.errorMessage = skippedWhy;
-        inserted.push_back(skipped);
+        plan.next.push_back(skipped);
     }
     const bool topLevel = !step.parentStepRunId;
-    if (next < size) {
-        WorkflowStepRun row = newStepRow(run, sequence[size_t(next)], next, step.parentStepRunId, step.branchIndex, now);
-        inserted.push_back(row);
-    } else {
-        sequenceEnded = true;
-    }
-    if (!inserted.empty()) {
-        if (Status ok = db.insertStepRuns(inserted); !ok)
-            return ok;
-    }
-    if (topLevel && next < size) {
-        if (Status ok = db.updateRunProgress(run.id, RunPatch { next, std::nullopt, std::nullopt }); !ok)
-            return ok;
-    }
+    if (next < size)
+        plan.next.push_back(newStepRow(run, sequence[size_t(next)], next, step.parentStepRunId, step.branchIndex, now));
+    else
+        plan.sequenceEnded = true;
+    if (topLevel && next < size)
+        plan.progress = next;
     // Pulse's waiting status: the run waits while its next top-level step is a delay. (A dry
     // run's delays are due at once, so it never waits.)
-    const bool waitsNow = topLevel && next < size && inserted.back().status == StepStatus::Scheduled;
+    const bool waitsNow = topLevel && next < size && plan.next.back().status == StepStatus::Scheduled;
     const bool wasWaiting = topLevel && run.status == RunStatus::Waiting;
-    std::optional<RunStatus> to;
     if (waitsNow && !wasWaiting)
-        to = RunStatus::Waiting;
+        plan.moves.push_back(RunStatus::Waiting);
     else if (wasWaiting && !waitsNow)
-        to = RunStatus::Running;
-    if (to) {
-        Result<WorkflowRun> moved = db.transitionRun(run.id, *to);
+        plan.moves.push_back(RunStatus::Running);
+    return plan;
+}
+
+Status Engine::Private::advance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place,
+                                int skipCount, bool endSequence, std::vector<WorkflowStepRun> &inserted,
+                                bool &sequenceEnded, std::optional<WorkflowRun> *announced)
+{
+    AdvancePlan plan = planAdvance(run, step, place, skipCount, endSequence);
+    inserted = plan.next;
+    sequenceEnded = plan.sequenceEnded;
+    if (!plan.next.empty()) {
+        if (Status ok = db.insertStepRuns(plan.next); !ok)
+            return ok;
+    }
+    if (plan.progress) {
+        if (Status ok = db.updateRunProgress(run.id, RunPatch { plan.progress, std::nullopt, std::nullopt }); !ok)
+            return ok;
+    }
+    for (RunStatus to : plan.moves) {
+        Result<WorkflowRun> moved = db.transitionRun(run.id, to);
         if (!moved)
             return moved.error();
         if (announced)
