@@ -2077,6 +2077,52 @@ private Q_SLOTS:
         CALL(sameDefinition(after->definitionSnapshot, run.definitionSnapshot)); // untouched by the move
     }
 
+    void createRunsAndInsertSignalsInBatches()
+    {
+        // The batch forms write exactly what the single ones do.
+        const WorkflowDefinition definition = makeDefinition();
+        VERIFY_OK(store().createDefinition(definition));
+        std::vector<TriggerEnvelope> signals;
+        std::vector<NewRun> runs;
+        for (int i = 0; i < 5; ++i) {
+            TriggerEnvelope signal = makeSignal();
+            signal.resourceId = S("batch-%1 ' ; -- ☃").arg(i);
+            signals.push_back(signal);
+            WorkflowRun run = makeRun(definition, i % 2 ? RunStatus::Waiting : RunStatus::Pending);
+            run.triggerId = signal.id;
+            run.context = Json { { "i", i } };
+            if (run.status == RunStatus::Waiting)
+                run.startedAt = run.createdAt;
+            runs.push_back({ run, { makeStep(run, 0), makeStep(run, 1, StepStatus::Skipped) } });
+        }
+        VERIFY_OK(store().insertSignals(signals));
+        VERIFY_OK(store().createRuns(runs));
+        for (const TriggerEnvelope &signal : signals) {
+            const auto stored = store().getSignal(signal.id);
+            VERIFY_OK(stored);
+            CALL(sameSignal(stored.value(), signal));
+        }
+        for (const NewRun &one : runs) {
+            const auto stored = store().getRun(one.run.id);
+            VERIFY_OK(stored);
+            CALL(sameRun(stored.value(), one.run));
+            const auto steps = store().getRunSteps(one.run.id);
+            VERIFY_OK(steps);
+            QCOMPARE(steps->size(), size_t(2));
+            for (size_t k = 0; k < 2; ++k)
+                CALL(sameStep(steps.value()[k], one.steps[k]));
+        }
+        // A signal with a dedupKey has to go through insertSignal, which knows the window.
+        TriggerEnvelope keyed = makeSignal();
+        keyed.dedupKey = S("k");
+        VERIFY_ERROR(store().insertSignals({ keyed }), ErrorCode::Invalid);
+        VERIFY_ERROR(store().getSignal(keyed.id), ErrorCode::NotFound);
+        // All or nothing: a duplicate id refuses the whole batch.
+        std::vector<TriggerEnvelope> again { makeSignal(), signals.front() };
+        QVERIFY(!store().insertSignals(again).ok());
+        VERIFY_ERROR(store().getSignal(again.front().id), ErrorCode::NotFound);
+    }
+
     void transitionRunWithoutPatchAndUnknownId()
     {
         const WorkflowRun run = makeRun(makeDefinition());

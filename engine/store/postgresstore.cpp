@@ -222,4 +222,25 @@ QString PostgresStore::progressBatchSql() const
                           "WHERE r.id = x.id");
 }
 
+QString PostgresStore::insertRunsBatchSql() const
+{
+    return QStringLiteral(
+        "INSERT INTO {p}workflow_runs (id, definition_id, tenant_id, trigger_id, status, context, current_step_index, "
+        "is_replay, is_dry_run, definition_snapshot, started_at, created_at, updated_at) SELECT id, definition_id, "
+        "tenant_id, trigger_id, status, context, current_step_index, is_replay, is_dry_run, "
+        "CAST(definition_snapshot AS jsonb), started_at, created_at, updated_at "
+        "FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, definition_id text, tenant_id text, "
+        "trigger_id text, status text, context jsonb, current_step_index int, is_replay boolean, is_dry_run boolean, "
+        "definition_snapshot text, started_at timestamptz, created_at timestamptz, updated_at timestamptz)");
+}
+
+QString PostgresStore::insertSignalsBatchSql() const
+{
+    return QStringLiteral("INSERT INTO {p}triggers (id, tenant_id, source, type, resource_type, resource_id, environment, "
+                          "payload, created_at) SELECT id, tenant_id, source, type, resource_type, resource_id, "
+                          "environment, payload, created_at FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, "
+                          "tenant_id text, source text, type text, resource_type text, resource_id text, "
+                          "environment text, payload jsonb, created_at timestamptz)");
+}
+
 } // namespace vigil

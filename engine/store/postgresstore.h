@@ -34,6 +34,8 @@ protected:
     QString finishBatchSql() const override;
     QString insertStepsBatchSql() const override;
     QString progressBatchSql() const override;
+    QString insertRunsBatchSql() const override;
+    QString insertSignalsBatchSql() const override;
     bool failedStatementAbortsTransaction() const override { return true; }
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }

@@ -87,6 +87,7 @@ public:
 
     Result<SignalInsert> insertSignal(
         const TriggerEnvelope &envelope, std::chrono::milliseconds dedupWindow) override;
+    Status insertSignals(const std::vector<TriggerEnvelope> &signals) override;
     Result<TriggerEnvelope> getSignal(const QString &id) override;
     Result<Page<TriggerEnvelope>> listSignals(const SignalFilter &filter, const PageRequest &page) override;
 
@@ -103,6 +104,7 @@ public:
     Status deleteDefinition(const QString &id) override;
 
     Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) override;
+    Status createRuns(const std::vector<NewRun> &runs) override;
     Result<WorkflowRun> getRun(const QString &id) override;
     Result<WorkflowRun> getRunHead(const QString &id) override;
     Result<std::vector<WorkflowRun>> getRunHeads(const std::vector<QString> &ids) override;
@@ -193,6 +195,10 @@ protected:
     virtual QString finishBatchSql() const { return {}; }
     virtual QString insertStepsBatchSql() const { return {}; }
     virtual QString progressBatchSql() const { return {}; }
+    virtual QString insertRunsBatchSql() const { return {}; }
+    virtual QString insertSignalsBatchSql() const { return {}; }
+    // The snapshot's JSON text, cached by definition id and version (it never changes).
+    QVariant snapshotText(const WorkflowDefinition &definition);
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
     // later COMMIT then silently rolls back).
     virtual bool failedStatementAbortsTransaction() const = 0;
@@ -295,6 +301,7 @@ private:
     QString m_connectionName;
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_statements;
+    QHash<QString, QVariant> m_snapshotTexts;
     bool m_broken = false; // the connection was lost: reconnect before the next statement
     bool m_inTransaction = false;
     std::optional<Error> m_transactionError; // first failed statement of the open transaction

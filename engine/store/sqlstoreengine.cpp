@@ -172,6 +172,114 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
     });
 }
 
+QVariant SqlStore::snapshotText(const WorkflowDefinition &definition)
+{
+    if (definition.id.isEmpty())
+        return bindJson(toJson(definition));
+    const QString key = definition.id + QLatin1Char(':') + QString::number(definition.version) + QLatin1Char(':')
+        + QString::number(definition.updatedAt.toMSecsSinceEpoch());
+    if (const auto it = m_snapshotTexts.constFind(key); it != m_snapshotTexts.cend())
+        return *it;
+    if (m_snapshotTexts.size() > 1000)
+        m_snapshotTexts.clear();
+    const QVariant text = bindJson(toJson(definition));
+    m_snapshotTexts.insert(key, text);
+    return text;
+}
+
+Status SqlStore::insertSignals(const std::vector<TriggerEnvelope> &signals)
+{
+    if (signals.empty())
+        return {};
+    for (const TriggerEnvelope &signal : signals) {
+        if (signal.dedupKey)
+            return makeError(ErrorCode::Invalid,
+                             QStringLiteral("insert signals: %1 has a dedupKey (use insertSignal)").arg(signal.id));
+    }
+    const QString sql = insertSignalsBatchSql();
+    if (sql.isEmpty()) {
+        return inTransaction([&]() -> Status {
+            for (const TriggerEnvelope &signal : signals) {
+                if (Result<SignalInsert> inserted = insertSignal(signal, std::chrono::hours(24)); !inserted)
+                    return inserted.error();
+            }
+            return {};
+        });
+    }
+    Json rows = Json::array();
+    for (const TriggerEnvelope &signal : signals) {
+        Json row = Json::object();
+        row["id"] = toStd(signal.id);
+        row["tenant_id"] = toStd(signal.tenantId);
+        row["source"] = toStd(signal.source);
+        row["type"] = toStd(signal.type);
+        putText(row, "resource_type", signal.resourceType);
+        putText(row, "resource_id", signal.resourceId);
+        putText(row, "environment", signal.environment);
+        row["payload"] = signal.payload.is_null() ? Json::object() : signal.payload;
+        putIso(row, "created_at", signal.createdAt.isValid() ? signal.createdAt : nowUtc());
+        rows.push_back(std::move(row));
+    }
+    if (Result<SqlRows> inserted = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "insert signals");
+        !inserted)
+        return inserted.error();
+    return {};
+}
+
+Status SqlStore::createRuns(const std::vector<NewRun> &runs)
+{
+    if (runs.empty())
+        return {};
+    const QString runSql = insertRunsBatchSql();
+    const QString stepSql = insertStepsBatchSql();
+    if (runSql.isEmpty() || stepSql.isEmpty()) {
+        return inTransaction([&]() -> Status {
+            for (const NewRun &one : runs) {
+                if (Status created = createRun(one.run, one.steps); !created)
+                    return created;
+            }
+            return {};
+        });
+    }
+    return inTransaction([&]() -> Status {
+        Json runRows = Json::array();
+        Json stepRows = Json::array();
+        for (const NewRun &one : runs) {
+            const WorkflowRun &run = one.run;
+            const QDateTime createdAt = run.createdAt.isValid() ? run.createdAt : nowUtc();
+            Json row = Json::object();
+            row["id"] = toStd(run.id);
+            row["definition_id"] = toStd(run.definitionId);
+            row["tenant_id"] = toStd(run.tenantId);
+            row["trigger_id"] = toStd(run.triggerId);
+            row["status"] = toStd(toString(run.status));
+            row["context"] = run.context.is_null() ? Json::object() : run.context;
+            row["current_step_index"] = run.currentStepIndex;
+            row["is_replay"] = run.isReplay;
+            row["is_dry_run"] = run.isDryRun;
+            // The snapshot's text is cached per definition version and travels as a string
+            // (the statement casts it), so no run serialises its definition again.
+            row["definition_snapshot"] = snapshotText(run.definitionSnapshot).toString().toStdString();
+            putIso(row, "started_at", run.startedAt);
+            putIso(row, "created_at", createdAt);
+            putIso(row, "updated_at", run.updatedAt.isValid() ? run.updatedAt : createdAt);
+            runRows.push_back(std::move(row));
+            for (const WorkflowStepRun &step : one.steps)
+                stepRows.push_back(stepRow(step));
+        }
+        if (Result<SqlRows> inserted = exec(runSql, { { ":batch", QString::fromUtf8(dumpJson(runRows)) } }, "create runs");
+            !inserted)
+            return inserted.error();
+        if (!stepRows.empty()) {
+            if (Result<SqlRows> inserted = exec(stepSql, { { ":batch", QString::fromUtf8(dumpJson(stepRows)) } },
+                                                "create runs: steps");
+                !inserted)
+                return inserted.error();
+        }
+        return {};
+    });
+}
+
 Error SqlStore::stepConflict(const QString &stepRunId, const QString &conflict, const char *what)
 {
     Result<bool> exists = rowExists(QStringLiteral("workflow_step_runs"), stepRunId, what);

@@ -472,7 +472,7 @@ Status SqlStore::createRun(const WorkflowRun &run, const std::vector<WorkflowSte
         { ":status", toString(run.status) }, { ":context", bindJson(run.context) },
         { ":current_step_index", run.currentStepIndex }, { ":is_replay", bindBool(run.isReplay) },
         { ":is_dry_run", bindBool(run.isDryRun) },
-        { ":definition_snapshot", bindJson(toJson(run.definitionSnapshot)) },
+        { ":definition_snapshot", snapshotText(run.definitionSnapshot) },
         { ":started_at", bindTime(run.startedAt) }, { ":completed_at", bindTime(run.completedAt) },
         { ":failed_at", bindTime(run.failedAt) }, { ":canceled_at", bindTime(run.canceledAt) },
         { ":cancel_reason", bindText(run.cancelReason) }, { ":created_at", bindTime(createdAt) },

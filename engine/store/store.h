@@ -131,6 +131,13 @@ struct CompletionOutcome
     std::optional<WorkflowRun> movedRun; // the run head after its last applied move
 };
 
+// A run to create with its first step rows.
+struct NewRun
+{
+    WorkflowRun run;
+    std::vector<WorkflowStepRun> steps;
+};
+
 struct IncidentOpen
 {
     Incident incident;
@@ -165,6 +172,8 @@ public:
     virtual Result<SignalInsert> insertSignal(const TriggerEnvelope &envelope,
                                               std::chrono::milliseconds dedupWindow = std::chrono::hours(24))
         = 0;
+    // Many signals at once, none of them with a dedupKey (those go through insertSignal).
+    virtual Status insertSignals(const std::vector<TriggerEnvelope> &signals) = 0;
     virtual Result<TriggerEnvelope> getSignal(const QString &id) = 0;
     virtual Result<Page<TriggerEnvelope>> listSignals(const SignalFilter &filter, const PageRequest &page) = 0;
 
@@ -195,6 +204,8 @@ public:
     // ---- runs -----------------------------------------------------------------------
     // Inserts the run and its first step runs in one transaction.
     virtual Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) = 0;
+    // Many runs at once (an emit batch), set-based where the backend gains from it.
+    virtual Status createRuns(const std::vector<NewRun> &runs) = 0;
     virtual Result<WorkflowRun> getRun(const QString &id) = 0;
     // The run without its definitionSnapshot (left default): what the executor reads per
     // step, since the snapshot never changes and is cached.

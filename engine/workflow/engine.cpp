@@ -127,6 +127,8 @@ Result<std::vector<EmitResult>> Engine::Private::emitMany(const std::vector<Engi
     // lost. A batch shares one commit.
     const Status committed = db.transaction([&]() -> Status {
         started.clear();
+        std::vector<TriggerEnvelope> plain; // no dedupKey: stored in one batch
+        std::vector<NewRun> planned;
         for (size_t i = 0; i < requests.size(); ++i) {
             TriggerEnvelope envelope;
             static_cast<TriggerInput &>(envelope) = requests[i].input;
@@ -135,20 +137,30 @@ Result<std::vector<EmitResult>> Engine::Private::emitMany(const std::vector<Engi
             envelope.createdAt = now;
             envelope.id = newId(IdPrefix::Trigger, now);
             envelope.dedupKey = requests[i].dedupKey;
-            Result<SignalInsert> inserted = db.insertSignal(envelope);
-            if (!inserted)
-                return inserted.error();
-            results[i] = EmitResult { inserted->envelope, {}, !inserted->inserted };
-            if (results[i].deduplicated)
-                continue;
-            Result<std::vector<WorkflowRun>> runs = startRuns(results[i].trigger, false, false);
+            if (envelope.dedupKey) {
+                Result<SignalInsert> inserted = db.insertSignal(envelope);
+                if (!inserted)
+                    return inserted.error();
+                results[i] = EmitResult { inserted->envelope, {}, !inserted->inserted };
+                if (results[i].deduplicated)
+                    continue;
+            } else {
+                results[i] = EmitResult { envelope, {}, false };
+                plain.push_back(envelope);
+            }
+            Result<std::vector<NewRun>> runs = planRuns(results[i].trigger, false, false);
             if (!runs)
                 return runs.error();
-            for (WorkflowRun &run : runs.value()) {
-                results[i].runIds.push_back(run.id);
-                started.push_back(std::move(run));
+            for (NewRun &one : runs.value()) {
+                results[i].runIds.push_back(one.run.id);
+                planned.push_back(std::move(one));
             }
         }
+        if (Status stored = db.insertSignals(plain); !stored)
+            return stored;
+        if (Status created = db.createRuns(planned); !created)
+            return created;
+        started = adoptRuns(planned);
         return {};
     });
     if (!committed) {
@@ -186,12 +198,12 @@ Result<std::vector<WorkflowDefinition>> Engine::Private::matchingDefinitions(con
     return loaded;
 }
 
-Result<std::vector<WorkflowRun>> Engine::Private::startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun)
+Result<std::vector<NewRun>> Engine::Private::planRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun)
 {
     Result<std::vector<WorkflowDefinition>> definitions = matchingDefinitions(trigger.tenantId, trigger.type);
     if (!definitions)
         return definitions.error();
-    std::vector<WorkflowRun> runs;
+    std::vector<NewRun> planned;
     const QDateTime now = nowUtc();
     for (const WorkflowDefinition &definition : definitions.value()) {
         if (definition.environmentFilter && definition.environmentFilter != trigger.environment)
@@ -200,7 +212,8 @@ Result<std::vector<WorkflowRun>> Engine::Private::startRuns(const TriggerEnvelop
             continue;
         if (definition.steps.empty())
             continue;
-        WorkflowRun run;
+        NewRun one;
+        WorkflowRun &run = one.run;
         run.id = newId(IdPrefix::Run, now);
         run.definitionId = definition.id;
         run.tenantId = trigger.tenantId;
@@ -211,25 +224,39 @@ Result<std::vector<WorkflowRun>> Engine::Private::startRuns(const TriggerEnvelop
         run.updatedAt = now;
         run.definitionSnapshot = definition;
         const WorkflowStepRun first = newStepRow(run, definition.steps.front(), 0, std::nullopt, std::nullopt, now);
-        if (Status created = db.createRun(run, { first }); !created)
-            return created.error();
         if (first.status == StepStatus::Scheduled) {
-            // A run that opens with a delay is running and waiting from the start.
-            if (Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Running); !moved)
-                return moved.error();
-            Result<WorkflowRun> moved = db.transitionRun(run.id, RunStatus::Waiting);
-            if (!moved)
-                return moved.error();
-            run.status = moved->status;
-            run.startedAt = moved->startedAt;
+            // A run that opens with a delay starts out running and waiting.
+            run.status = RunStatus::Waiting;
+            run.startedAt = now;
         }
+        one.steps = { first };
+        planned.push_back(std::move(one));
+    }
+    return planned;
+}
+
+std::vector<WorkflowRun> Engine::Private::adoptRuns(std::vector<NewRun> &planned)
+{
+    std::vector<WorkflowRun> heads;
+    heads.reserve(planned.size());
+    for (NewRun &one : planned) {
         if (snapshots.size() > 20000)
             snapshots.clear();
-        snapshots.insert(run.id, std::make_shared<const WorkflowDefinition>(definition));
-        run.definitionSnapshot = WorkflowDefinition(); // views get heads; the snapshot is cached
-        runs.push_back(std::move(run));
+        snapshots.insert(one.run.id, std::make_shared<const WorkflowDefinition>(std::move(one.run.definitionSnapshot)));
+        one.run.definitionSnapshot = WorkflowDefinition(); // views get heads; the snapshot is cached
+        heads.push_back(one.run);
     }
-    return runs;
+    return heads;
+}
+
+Result<std::vector<WorkflowRun>> Engine::Private::startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun)
+{
+    Result<std::vector<NewRun>> planned = planRuns(trigger, isReplay, isDryRun);
+    if (!planned)
+        return planned.error();
+    if (Status created = db.createRuns(planned.value()); !created)
+        return created.error();
+    return adoptRuns(planned.value());
 }
 
 Result<TriggerEnvelope> Engine::Private::cachedTrigger(const QString &id)

@@ -124,6 +124,9 @@ public:
     Result<std::vector<EmitResult>> emitMany(const std::vector<Engine::SignalRequest> &requests);
     Status checkInput(const TriggerInput &input) const;
     Result<std::vector<WorkflowRun>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
+    // The runs a signal starts, with their first step rows, without writing them.
+    Result<std::vector<NewRun>> planRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
+    std::vector<WorkflowRun> adoptRuns(std::vector<NewRun> &planned); // caches snapshots, answers heads
     Result<std::vector<WorkflowDefinition>> matchingDefinitions(const QString &tenantId, const QString &type);
     void forgetDefinitions() { definitionCache.clear(); }
     // After a definition changed here: caches, cron, and workflowChanged (when `change` is ok).
