@@ -197,6 +197,7 @@ private Q_SLOTS:
     void expiredLeaseIsReclaimedByAnotherEngine();
     void crashRightAfterHandlerStart();
     void sweepSettlesParallelLeftParkedByACrash();
+    void stepOfAFinishedRunStartsNothing();
     void leaseIsRenewedWhileHandlerRuns();
     // 6. retries and timeouts
     void retryBackoffDoubles();
@@ -317,25 +318,11 @@ void TestEngine::initTestCase()
     qRegisterMetaType<vigil::WorkflowRun>();
     qRegisterMetaType<vigil::WorkflowStepRun>();
     qRegisterMetaType<vigil::TriggerEnvelope>();
-    const QString backend = qEnvironmentVariable("VIGIL_TEST_BACKEND", S("sqlite"));
-    if (backend == S("sqlite")) {
-        g_backend = Backend::Sqlite;
-    } else if (backend == S("postgres")) {
-        g_backend = Backend::Postgres;
-        g_pgUrl = qEnvironmentVariable("VIGIL_TEST_PG_URL");
-        if (g_pgUrl.isEmpty())
-            QFAIL("VIGIL_TEST_BACKEND=postgres but VIGIL_TEST_PG_URL is not set: run the suite under "
-                  "installer/with-postgres.sh, which starts a server and sets it");
-        StoreOptions options;
-        options.url = g_pgUrl;
-        options.tablePrefix = randomPrefix();
-        const auto probe = openStore(options);
-        QVERIFY2(probe.ok(), qPrintable(S("cannot reach the PostgreSQL server at VIGIL_TEST_PG_URL=") + g_pgUrl + S(": ")
-                                        + (probe.ok() ? QString() : errorText(probe.error()))));
-    } else {
-        QFAIL(qPrintable(S("VIGIL_TEST_BACKEND must be sqlite or postgres, not ") + backend));
-    }
-    qInfo("backend: %s", qPrintable(backend));
+    const Result<test::TestBackend> chosen = test::chooseBackend();
+    QVERIFY2(chosen.ok(), failText(chosen).constData());
+    g_backend = chosen->backend;
+    g_pgUrl = chosen->pgUrl;
+    qInfo("backend: %s", onPostgres() ? "postgres" : "sqlite");
 }
 
 void TestEngine::init()
@@ -3196,6 +3183,51 @@ void TestEngine::defaultWorkflowsRunWithBuiltins()
     QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 2, 5000);
     QCOMPARE(notifications.at(1).at(0).toString(), S("web-01 recovered"));
     QCOMPARE(notifications.at(1).at(1).toString(), S("Down for 120000 ms"));
+}
+
+void TestEngine::stepOfAFinishedRunStartsNothing()
+{
+    // A due step whose run already ended (claimed in a race with cancel) is skipped, and
+    // nothing follows it: no next step row, no run move.
+    Engine *engine = newEngine(quick(S("engine-a")));
+    CALL(addAction(*engine, S("a")));
+    CALL(addAction(*engine, S("b")));
+    const QString definitionId = createWf(*engine, workflowJson(S("go"), R"([
+        {"type":"action","name":"a"},{"type":"action","name":"b"}])"));
+    QVERIFY(!definitionId.isEmpty());
+    const Result<WorkflowDefinition> definition = engine->getWorkflow(definitionId);
+    VERIFY_OK(definition);
+
+    const QDateTime now = nowUtc();
+    TriggerEnvelope signal;
+    static_cast<TriggerInput &>(signal) = signalOf(S("go"));
+    signal.id = newId(IdPrefix::Trigger, now);
+    signal.createdAt = now;
+    VERIFY_OK(m_store->insertSignal(signal));
+    WorkflowRun run;
+    run.id = newId(IdPrefix::Run, now);
+    run.definitionId = definitionId;
+    run.tenantId = definition->tenantId;
+    run.triggerId = signal.id;
+    run.status = RunStatus::Canceled;
+    run.cancelReason = S("by the test");
+    run.definitionSnapshot = definition.value();
+    run.createdAt = run.updatedAt = run.startedAt = run.canceledAt = now;
+    WorkflowStepRun left;
+    left.id = newId(IdPrefix::StepRun, now);
+    left.runId = run.id;
+    left.tenantId = run.tenantId;
+    left.stepName = S("a");
+    left.status = StepStatus::Pending;
+    left.scheduledFor = left.createdAt = now;
+    VERIFY_OK(m_store->createRun(run, { left }));
+
+    VERIFY_OK(engine->start());
+    QTRY_COMPARE_WITH_TIMEOUT(stepsOf(*engine, run.id), S("a:skipped"), 5000);
+    QVERIFY(holdsFor([&] { return stepsOf(*engine, run.id) == S("a:skipped"); }, 300));
+    QCOMPARE(statusOf(*engine, run.id), S("canceled"));
+    QCOMPARE(calls(S("a")), 0);
+    QCOMPARE(calls(S("b")), 0);
 }
 
 #include "tst_engine.moc"

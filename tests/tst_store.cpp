@@ -655,25 +655,11 @@ private Q_SLOTS:
         QStandardPaths::setTestModeEnabled(true);
         // Migration notices for every fresh database would bury the failures.
         QLoggingCategory::setFilterRules(S("vigil.*.info=false"));
-        const QString backend = qEnvironmentVariable("VIGIL_TEST_BACKEND", S("sqlite"));
-        if (backend == S("sqlite")) {
-            g_backend = Backend::Sqlite;
-        } else if (backend == S("postgres")) {
-            g_backend = Backend::Postgres;
-            g_pgUrl = qEnvironmentVariable("VIGIL_TEST_PG_URL");
-            if (g_pgUrl.isEmpty())
-                QFAIL("VIGIL_TEST_BACKEND=postgres but VIGIL_TEST_PG_URL is not set: run the suite under "
-                      "installer/with-postgres.sh (or installer/dev.sh test), which starts a server and sets it");
-            StoreOptions options;
-            options.url = g_pgUrl;
-            options.tablePrefix = randomPrefix();
-            const auto probe = openStore(options);
-            QVERIFY2(probe.ok(), qPrintable(S("cannot reach the PostgreSQL server at VIGIL_TEST_PG_URL=") + g_pgUrl
-                                            + S(": ") + (probe.ok() ? QString() : errorText(probe.error()))));
-        } else {
-            QFAIL(qPrintable(S("VIGIL_TEST_BACKEND must be sqlite or postgres, not ") + backend));
-        }
-        qInfo("backend: %s", qPrintable(backend));
+        const Result<test::TestBackend> chosen = test::chooseBackend();
+        QVERIFY2(chosen.ok(), failText(chosen).constData());
+        g_backend = chosen->backend;
+        g_pgUrl = chosen->pgUrl;
+        qInfo("backend: %s", onPostgres() ? "postgres" : "sqlite");
     }
 
     void init()

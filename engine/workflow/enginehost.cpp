@@ -75,21 +75,22 @@ void EngineHost::stop()
 {
     if (!m_engine)
         return;
-    QSemaphore stopped;
+    // Shared: if this call gives up waiting, the engine thread may still release it later.
+    auto stopped = std::make_shared<QSemaphore>();
     QMetaObject::invokeMethod(
         m_worker,
-        [this, &stopped] {
+        [this, stopped] {
             if (!m_engine->isRunning()) {
-                stopped.release();
+                stopped->release();
                 return;
             }
-            QObject::connect(m_engine, &Engine::stopped, m_worker, [&stopped] { stopped.release(); },
+            QObject::connect(m_engine, &Engine::stopped, m_worker, [stopped] { stopped->release(); },
                              Qt::SingleShotConnection);
             m_engine->stop();
         },
         Qt::QueuedConnection);
     const int margin = 5000;
-    if (!stopped.tryAcquire(1, int(m_config.engine.shutdownGrace.count()) + margin))
+    if (!stopped->tryAcquire(1, int(m_config.engine.shutdownGrace.count()) + margin))
         qCWarning(lcEngine) << "engine did not stop in time";
 }
 

@@ -657,7 +657,9 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
     completion.attempt = attempt;
     const bool topLevel = !step.parentStepRunId;
     bool sequenceEnded = false;
-    if (failed) {
+    if (isTerminal(run.status)) {
+        // A step claimed after its run ended (a race with cancel): record it, start nothing.
+    } else if (failed) {
         if (topLevel) {
             // A top-level step that failed for good fails its run in the same commit.
             completion.runMoves = { RunStatus::Failed };

@@ -5,6 +5,7 @@
 // prefixes (PostgreSQL suites share one database), and readable failure texts.
 
 #include "core/result.h"
+#include "store/store.h"
 
 #include <QByteArray>
 #include <QRandomGenerator>
@@ -30,6 +31,33 @@ template<typename R>
 QByteArray failText(const R &result)
 {
     return result.ok() ? QByteArray("ok") : errorText(result.error()).toUtf8();
+}
+
+struct TestBackend
+{
+    Backend backend = Backend::Sqlite;
+    QString pgUrl; // with Backend::Postgres
+};
+
+// The backend named by VIGIL_TEST_BACKEND (sqlite, the default, or postgres with
+// VIGIL_TEST_PG_URL). A PostgreSQL run without a reachable server is an error, never a skip.
+inline Result<TestBackend> chooseBackend()
+{
+    const QString name = qEnvironmentVariable("VIGIL_TEST_BACKEND", QStringLiteral("sqlite"));
+    if (name == u"sqlite")
+        return TestBackend {};
+    if (name != u"postgres")
+        return makeError(ErrorCode::Invalid, QStringLiteral("VIGIL_TEST_BACKEND must be sqlite or postgres, not ") + name);
+    TestBackend chosen { Backend::Postgres, qEnvironmentVariable("VIGIL_TEST_PG_URL") };
+    if (chosen.pgUrl.isEmpty())
+        return makeError(ErrorCode::Invalid, QStringLiteral("VIGIL_TEST_BACKEND=postgres but VIGIL_TEST_PG_URL is not set: "
+                                                            "run the suite under installer/with-postgres.sh (or "
+                                                            "installer/dev.sh test), which starts a server and sets it"));
+    const auto probe = openStore({ chosen.pgUrl, randomPrefix(QLatin1Char('p')) });
+    if (!probe)
+        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot reach the PostgreSQL server at VIGIL_TEST_PG_URL=")
+                                                     + chosen.pgUrl + QStringLiteral(": ") + errorText(probe.error()));
+    return chosen;
 }
 
 } // namespace vigil::test
