@@ -243,4 +243,17 @@ QString PostgresStore::insertSignalsBatchSql() const
                           "environment text, payload jsonb, created_at timestamptz)");
 }
 
+QString PostgresStore::agentStatesBatchSql() const
+{
+    return QStringLiteral(
+        "WITH b AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(idx int, id text, state text, "
+        "last_seen_at timestamptz, misses int, state_changed_at timestamptz, last_stats jsonb, has_stats boolean, "
+        "guarded boolean, expect timestamptz, now timestamptz)) "
+        "UPDATE {p}agents a SET state = b.state, last_seen_at = b.last_seen_at, misses = b.misses, "
+        "updated_at = b.now, state_changed_at = COALESCE(b.state_changed_at, a.state_changed_at), "
+        "last_stats = CASE WHEN b.has_stats THEN b.last_stats ELSE a.last_stats END "
+        "FROM b WHERE a.id = b.id AND (NOT b.guarded OR a.last_seen_at IS NOT DISTINCT FROM b.expect) "
+        "RETURNING b.idx");
+}
+
 } // namespace vigil

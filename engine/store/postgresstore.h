@@ -36,6 +36,7 @@ protected:
     QString progressBatchSql() const override;
     QString insertRunsBatchSql() const override;
     QString insertSignalsBatchSql() const override;
+    QString agentStatesBatchSql() const override;
     bool failedStatementAbortsTransaction() const override { return true; }
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }

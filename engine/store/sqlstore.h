@@ -146,6 +146,7 @@ public:
     Result<Page<Agent>> listAgents(const AgentFilter &filter, const PageRequest &page) override;
     Result<std::vector<Agent>> allAgents() override;
     Status updateAgentStates(const std::vector<AgentStateUpdate> &updates) override;
+    Result<std::vector<bool>> commitHeartbeats(const HeartbeatBatch &batch) override;
     Status deleteAgent(const QString &id) override;
 
     Status insertHeartbeats(const std::vector<Heartbeat> &heartbeats) override;
@@ -197,6 +198,8 @@ protected:
     virtual QString progressBatchSql() const { return {}; }
     virtual QString insertRunsBatchSql() const { return {}; }
     virtual QString insertSignalsBatchSql() const { return {}; }
+    // Agent state updates of a heartbeat batch; answers the `idx` of each applied row.
+    virtual QString agentStatesBatchSql() const { return {}; }
     // The snapshot's JSON text, cached by definition id and version (it never changes).
     QVariant snapshotText(const WorkflowDefinition &definition);
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
@@ -288,6 +291,7 @@ private:
 
     Binds definitionBinds(const WorkflowDefinition &definition) const;
     Status insertHeartbeatRows(const std::vector<Heartbeat> &heartbeats);
+    Result<bool> updateAgentState(const AgentStateUpdate &update, const QVariant &now);
     Status insertStep(const WorkflowStepRun &step);
     Result<bool> rowExists(const QString &table, const QString &id, const char *what);
     // NotFound when the step does not exist, else Conflict with `conflict`.

@@ -225,6 +225,35 @@ Result<std::vector<Agent>> SqlStore::allAgents()
         &SqlStore::readAgent, "all agents");
 }
 
+Result<bool> SqlStore::updateAgentState(const AgentStateUpdate &update, const QVariant &now)
+{
+    QString sql = QStringLiteral("UPDATE {p}agents SET state = :state, last_seen_at = :last_seen_at, "
+                                 "misses = :misses, updated_at = :now");
+    Binds binds = { { ":state", toString(update.state) }, { ":last_seen_at", bindTime(update.lastSeenAt) },
+        { ":misses", update.misses }, { ":now", now }, { ":id", update.id } };
+    if (update.stateChangedAt.isValid()) {
+        sql += QStringLiteral(", state_changed_at = :state_changed_at");
+        binds.push_back({ ":state_changed_at", bindTime(update.stateChangedAt) });
+    }
+    if (update.lastStats) {
+        sql += QStringLiteral(", last_stats = :last_stats");
+        binds.push_back({ ":last_stats", bindJson(*update.lastStats) });
+    }
+    sql += QStringLiteral(" WHERE id = :id");
+    if (update.guarded) {
+        if (update.expectLastSeenAt.isValid()) {
+            sql += QStringLiteral(" AND last_seen_at = :expect");
+            binds.push_back({ ":expect", bindTime(update.expectLastSeenAt) });
+        } else {
+            sql += QStringLiteral(" AND last_seen_at IS NULL");
+        }
+    }
+    Result<SqlRows> rows = exec(sql, binds, "update agent state");
+    if (!rows)
+        return rows.error();
+    return rows->numRowsAffected() > 0;
+}
+
 Status SqlStore::updateAgentStates(const std::vector<AgentStateUpdate> &updates)
 {
     if (updates.empty())
@@ -232,26 +261,83 @@ Status SqlStore::updateAgentStates(const std::vector<AgentStateUpdate> &updates)
     const QVariant now = bindTime(nowUtc());
     return inTransaction([&]() -> Status {
         for (const AgentStateUpdate &update : updates) {
-            QString sql = QStringLiteral("UPDATE {p}agents SET state = :state, last_seen_at = :last_seen_at, "
-                                         "misses = :misses, updated_at = :now");
-            Binds binds
-                = { { ":state", toString(update.state) }, { ":last_seen_at", bindTime(update.lastSeenAt) },
-                      { ":misses", update.misses }, { ":now", now }, { ":id", update.id } };
-            if (update.stateChangedAt.isValid()) {
-                sql += QStringLiteral(", state_changed_at = :state_changed_at");
-                binds.push_back({ ":state_changed_at", bindTime(update.stateChangedAt) });
-            }
-            if (update.lastStats) {
-                sql += QStringLiteral(", last_stats = :last_stats");
-                binds.push_back({ ":last_stats", bindJson(*update.lastStats) });
-            }
-            if (Result<SqlRows> rows
-                = exec(sql + QStringLiteral(" WHERE id = :id"), binds, "update agent state");
-                !rows)
-                return rows.error();
+            if (Result<bool> applied = updateAgentState(update, now); !applied)
+                return applied.error();
         }
         return {};
     });
+}
+
+Result<std::vector<bool>> SqlStore::commitHeartbeats(const HeartbeatBatch &batch)
+{
+    std::vector<bool> applied(batch.updates.size(), false);
+    const QDateTime nowTime = nowUtc();
+    const QVariant now = bindTime(nowTime);
+    Status done = inTransaction([&]() -> Status {
+        for (const Agent &agent : batch.newAgents) {
+            Result<SqlRows> rows = exec(QStringLiteral("INSERT INTO {p}agents (") + kAgentColumns
+                    + QStringLiteral(
+                        ") VALUES (:id, :tenant_id, :environment, :tags, :interval_secs, :grace_secs, "
+                        ":hmac_key, :schedule, :timezone, :state, :last_seen_at, :misses, :last_stats, "
+                        ":state_changed_at, :created_at, :updated_at) ON CONFLICT (id) DO NOTHING"),
+                { { ":id", bindString(agent.id) }, { ":tenant_id", bindString(agent.tenantId) },
+                    { ":environment", bindText(agent.environment) }, { ":tags", bindJson(tagsToJson(agent.tags)) },
+                    { ":interval_secs", agent.intervalSecs }, { ":grace_secs", agent.graceSecs },
+                    { ":hmac_key", bindText(agent.hmacKey) }, { ":schedule", bindText(agent.schedule) },
+                    { ":timezone", bindText(agent.timezone) }, { ":state", toString(agent.state) },
+                    { ":last_seen_at", bindTime(agent.lastSeenAt) }, { ":misses", agent.misses },
+                    { ":last_stats", bindJson(agent.lastStats) },
+                    { ":state_changed_at", bindTime(agent.stateChangedAt.isValid() ? agent.stateChangedAt : nowTime) },
+                    { ":created_at", now }, { ":updated_at", now } },
+                "register agent");
+            if (!rows)
+                return rows.error();
+        }
+        if (!batch.heartbeats.empty()) {
+            if (Status inserted = insertHeartbeatRows(batch.heartbeats); !inserted)
+                return inserted;
+        }
+        const QString sql = agentStatesBatchSql();
+        if (sql.isEmpty() || batch.updates.size() < 4) {
+            for (std::size_t i = 0; i < batch.updates.size(); ++i) {
+                Result<bool> one = updateAgentState(batch.updates[i], now);
+                if (!one)
+                    return one.error();
+                applied[i] = *one;
+            }
+            return {};
+        }
+        Json rows = Json::array();
+        const std::string nowIso = toStd(toIsoUtc(nowTime));
+        for (std::size_t i = 0; i < batch.updates.size(); ++i) {
+            const AgentStateUpdate &update = batch.updates[i];
+            Json row = { { "idx", i }, { "id", toStd(update.id) }, { "state", toStd(toString(update.state)) },
+                { "misses", update.misses }, { "guarded", update.guarded }, { "now", nowIso },
+                { "has_stats", update.lastStats.has_value() } };
+            if (update.lastSeenAt.isValid())
+                row["last_seen_at"] = toStd(toIsoUtc(update.lastSeenAt));
+            if (update.stateChangedAt.isValid())
+                row["state_changed_at"] = toStd(toIsoUtc(update.stateChangedAt));
+            if (update.lastStats && !update.lastStats->is_null())
+                row["last_stats"] = *update.lastStats;
+            if (update.guarded && update.expectLastSeenAt.isValid())
+                row["expect"] = toStd(toIsoUtc(update.expectLastSeenAt));
+            rows.push_back(std::move(row));
+        }
+        Result<SqlRows> result
+            = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "update agent states");
+        if (!result)
+            return result.error();
+        while (result->next()) {
+            const int idx = result->value(0).toInt();
+            if (idx >= 0 && std::size_t(idx) < applied.size())
+                applied[std::size_t(idx)] = true;
+        }
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return applied;
 }
 
 Status SqlStore::deleteAgent(const QString &id)

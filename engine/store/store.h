@@ -111,6 +111,18 @@ struct AgentStateUpdate
     int misses = 0;
     QDateTime stateChangedAt;      // invalid = unchanged
     std::optional<Json> lastStats; // nullopt = unchanged
+    // With a guard, the update applies only while the stored lastSeenAt still equals this
+    // (invalid = never seen): another node that heard the agent meanwhile wins.
+    bool guarded = false;
+    QDateTime expectLastSeenAt;
+};
+
+// What the collector commits at once (its group commit).
+struct HeartbeatBatch
+{
+    std::vector<Agent> newAgents; // auto-registered; inserted unless the id exists
+    std::vector<Heartbeat> heartbeats;
+    std::vector<AgentStateUpdate> updates; // at most one per agent
 };
 
 // One step's outcome with everything that follows from it, applied by completeSteps.
@@ -307,6 +319,11 @@ public:
     virtual Result<std::vector<Agent>> allAgents() = 0;
     // One transaction for the whole batch; unknown ids are ignored.
     virtual Status updateAgentStates(const std::vector<AgentStateUpdate> &updates) = 0;
+    // The collector's group commit, in one transaction: registers newAgents (existing ids
+    // are left alone), inserts the heartbeats and applies the state updates (set-based where
+    // the backend gains from it). Answers, per update, whether it applied (a guarded one may
+    // not). Any failure rolls the whole batch back.
+    virtual Result<std::vector<bool>> commitHeartbeats(const HeartbeatBatch &batch) = 0;
     // Deletes the agent and its heartbeat history. NotFound for unknown ids.
     virtual Status deleteAgent(const QString &id) = 0;
 

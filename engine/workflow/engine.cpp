@@ -385,6 +385,7 @@ Engine::~Engine()
 }
 
 Registry &Engine::registry() { return d->registry; }
+Store &Engine::store() { return d->db; }
 
 Status Engine::registerTrigger(const QString &type, TriggerRegistration registration)
 {

@@ -76,6 +76,9 @@ public:
     ~Engine() override;
 
     Registry &registry();
+    // The engine thread's store, for callers that run on that thread (the admin API's
+    // queries through EngineHost::call).
+    Store &store();
     // Pulse's registration calls, on the engine as in Pulse (they forward to registry()).
     Status registerTrigger(const QString &type, TriggerRegistration registration);
     Status registerAction(const QString &name, ActionHandler handler, ActionOptions options = {});
