@@ -2,15 +2,20 @@
 // vigild: the engine and collector without a GUI, for servers and for several nodes on one
 // PostgreSQL. Parses options, wires the parts, runs until SIGINT/SIGTERM.
 
+#include "api/adminapi.h"
 #include "config/commonoptions.h"
 #include "core/logging.h"
 #include "core/shutdownsignals.h"
 #include "store/databasereport.h"
 #include "store/store.h"
+#include "heartbeat/collectorhost.h"
+#include "model/workflow.h"
 #include "workflow/enginehost.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
+#include <QHostInfo>
 
 #include <cstdio>
 
@@ -21,6 +26,48 @@ int fail(const QString &message, int code = 1)
 {
     std::fprintf(stderr, "vigild: %s\n", qPrintable(message));
     return code;
+}
+
+// --import FILE: one workflow definition or an array of them. All are checked before any is
+// stored, so a file with one bad definition changes nothing.
+Status importWorkflows(EngineHost &engine, const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Invalid, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    Result<Json> json = parseJson(file.readAll());
+    if (!json)
+        return makeError(ErrorCode::Invalid, QStringLiteral("%1: %2").arg(path, json.error().message));
+    const Json list = json->is_array() ? *json : Json::array({ *json });
+    std::vector<WorkflowDefinition> definitions;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        Result<WorkflowDefinition> definition = fromJson<WorkflowDefinition>(list[i]);
+        if (!definition)
+            return makeError(ErrorCode::Invalid, QStringLiteral("%1: [%2]: %3").arg(path).arg(i).arg(definition.error().message));
+        definitions.push_back(std::move(definition).value());
+    }
+    QFuture<Status> done = engine.call([definitions](Engine &e) -> Status {
+        for (std::size_t i = 0; i < definitions.size(); ++i) {
+            if (Status checked = e.checkWorkflow(definitions[i]); !checked)
+                return makeError(ErrorCode::Invalid, QStringLiteral("[%1] %2: %3").arg(i).arg(definitions[i].name, checked.error().message));
+        }
+        return e.store().transaction([&]() -> Status {
+            for (const WorkflowDefinition &definition : definitions) {
+                if (Result<WorkflowDefinition> created = e.createWorkflow(definition); !created)
+                    return created.error();
+                else
+                    qCInfo(lcApp).noquote() << "imported workflow" << created->id << created->name;
+            }
+            return {};
+        });
+    });
+    done.waitForFinished();
+    if (done.resultCount() == 0)
+        return makeError(ErrorCode::Unavailable, QStringLiteral("the engine is not running"));
+    const Status result = done.result();
+    if (!result)
+        return makeError(result.error().code, QStringLiteral("%1: %2").arg(path, result.error().message));
+    return {};
 }
 } // namespace
 
@@ -50,6 +97,18 @@ int main(int argc, char *argv[])
                                                                  "Open and migrate the database, print its schema "
                                                                  "version and each table's row count, and exit."));
     parser.addOption(checkDb);
+    const QCommandLineOption noAutoRegister(
+        QStringLiteral("no-auto-register"),
+        QCoreApplication::translate("vigild", "Answer 404 to heartbeats of unknown agents instead of registering them."));
+    const QCommandLineOption importFile(
+        QStringLiteral("import"),
+        QCoreApplication::translate("vigild", "Load workflow definitions (one, or a JSON array) from FILE at start."),
+        QStringLiteral("file"));
+    const QCommandLineOption retentionDays(
+        QStringLiteral("retention-days"),
+        QCoreApplication::translate("vigild", "Keep heartbeat history this many days (default 7)."),
+        QStringLiteral("days"), QStringLiteral("7"));
+    parser.addOptions({ noAutoRegister, importFile, retentionDays });
     parser.process(app);
 
     const Result<CommonOptions> options = common.resolve(parser);
@@ -72,6 +131,11 @@ int main(int argc, char *argv[])
         return 0;
     }
 
+    bool retentionOk = false;
+    const int retention = parser.value(retentionDays).toInt(&retentionOk);
+    if (!retentionOk || retention < 1)
+        return fail(QStringLiteral("--retention-days: expected a whole number of days, at least 1"), 2);
+
     qCInfo(lcApp).noquote() << "database ready:" << store.value()->describe();
     store.value().reset(); // the engine thread opens its own connection
 
@@ -82,9 +146,39 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("cannot start the engine: %1").arg(started.error().message));
     qCInfo(lcApp) << "engine running";
 
-    QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [&engine](int number) {
+    if (parser.isSet(importFile)) {
+        if (const Status imported = importWorkflows(engine, parser.value(importFile)); !imported)
+            return fail(imported.error().message);
+    }
+
+    CommonOptions resolved = options.value();
+    bool generated = false;
+    const QString token = ensureToken(resolved, &generated);
+    if (generated)
+        qCInfo(lcApp).noquote() << "generated an admin API token (kept in the settings):" << token;
+
+    CollectorOptions collectorOptions;
+    collectorOptions.store = config.store;
+    collectorOptions.address = resolved.listen.address;
+    collectorOptions.port = resolved.listen.port;
+    collectorOptions.token = token;
+    collectorOptions.autoRegister = !parser.isSet(noAutoRegister);
+    collectorOptions.retention = std::chrono::hours(24 * retention);
+    collectorOptions.selfAgentId = QStringLiteral("vigild@") + QHostInfo::localHostName();
+    collectorOptions.installRoutes = [&engine, token](http::Server &server, Collector &collector) {
+        installAdminApi(server, engine, token, collector.adminHooks());
+    };
+    CollectorHost collector(collectorOptions, &engine);
+    const Result<quint16> port = collector.start();
+    if (!port)
+        return fail(QStringLiteral("cannot start the collector: %1").arg(port.error().message));
+    // Tests and scripts read the bound port from this line (with --listen ...:0).
+    qCInfo(lcApp).noquote() << "listening on" << QStringLiteral("%1:%2").arg(resolved.listen.address.toString()).arg(*port);
+
+    QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [&engine, &collector](int number) {
         qCInfo(lcApp) << "signal" << number << "received, shutting down";
-        engine.stop(); // running handlers get the shutdown grace to finish
+        collector.stop(); // stop accepting, commit and answer what was accepted
+        engine.stop();    // running handlers get the shutdown grace to finish
         QCoreApplication::quit();
     });
     return app.exec();

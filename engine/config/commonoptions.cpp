@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commonoptions.h"
 
+#include "heartbeat/signing.h"
+
 #include "store/store.h"
 
 #include <QCommandLineParser>
@@ -70,6 +72,26 @@ CommonOptionParser::CommonOptionParser()
 void CommonOptionParser::addTo(QCommandLineParser &parser) const
 {
     parser.addOptions({ m_db, m_listen, m_token, m_prefix, m_config });
+}
+
+QString ensureToken(CommonOptions &options, bool *generated)
+{
+    if (generated)
+        *generated = false;
+    if (!options.token.isEmpty())
+        return options.token;
+    std::unique_ptr<QSettings> settings = options.settingsFile.isEmpty()
+        ? std::make_unique<QSettings>()
+        : std::make_unique<QSettings>(options.settingsFile, QSettings::IniFormat);
+    options.token = settings->value(QStringLiteral("http/token")).toString();
+    if (options.token.isEmpty()) {
+        options.token = QString::fromLatin1(signing::generateKey());
+        settings->setValue(QStringLiteral("http/token"), options.token);
+        settings->sync();
+        if (generated)
+            *generated = true;
+    }
+    return options.token;
 }
 
 Result<CommonOptions> CommonOptionParser::resolve(const QCommandLineParser &parser,

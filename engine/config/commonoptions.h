@@ -37,6 +37,10 @@ struct CommonOptions
     QString settingsFile; // empty: the platform default (QSettings, organisation "Vigil")
 };
 
+// The admin token: options.token if set; otherwise the one kept in the settings file, or a
+// new random one saved there (first start). `generated` tells the caller to print it.
+QString ensureToken(CommonOptions &options, bool *generated = nullptr);
+
 class CommonOptionParser
 {
 public:

@@ -5,6 +5,7 @@
 #include "model/json.h"
 
 #include <QAbstractHttpServer>
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QMetaEnum>
 #include <QHttpServerRequest>
@@ -441,6 +442,27 @@ void Server::stopListening()
 {
     if (d->listener)
         d->listener->close();
+}
+
+void Server::closeAll(std::chrono::milliseconds timeout)
+{
+    std::vector<QPointer<QTcpSocket>> sockets;
+    for (const auto &[socket, connection] : d->connections)
+        sockets.emplace_back(socket);
+    for (const QPointer<QTcpSocket> &socket : sockets) {
+        if (socket)
+            socket->disconnectFromHost(); // writes what is pending first
+    }
+    QElapsedTimer waited;
+    waited.start();
+    while (waited.elapsed() < timeout.count()) {
+        bool open = false;
+        for (const QPointer<QTcpSocket> &socket : sockets)
+            open = open || (socket && socket->state() != QAbstractSocket::UnconnectedState);
+        if (!open)
+            break;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    }
 }
 
 quint16 Server::port() const

@@ -97,6 +97,9 @@ public:
     Result<quint16> listen(const QHostAddress &address, quint16 port);
     // Closes the listening socket; open connections are kept until they finish.
     void stopListening();
+    // Closes every connection once its pending answers are written (waiting at most
+    // `timeout`, with the event loop running).
+    void closeAll(std::chrono::milliseconds timeout);
     quint16 port() const;
 
     // Routes match in the order they were added; a GET route answers HEAD too (no body).

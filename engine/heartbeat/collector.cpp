@@ -1,0 +1,924 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "heartbeat/collector.h"
+
+#include "core/isotime.h"
+#include "core/logging.h"
+#include "heartbeat/livenesstracker.h"
+#include "heartbeat/signing.h"
+#include "http/prometheus.h"
+#include "workflow/enginehost.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QHttpServerRequest>
+#include <QPointer>
+#include <QSet>
+#include <QThread>
+#include <QTimer>
+
+#include <unordered_map>
+
+namespace vigil {
+
+bool isValidAgentId(QStringView id)
+{
+    if (id.isEmpty() || id.size() > 128)
+        return false;
+    for (const QChar c : id) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '.'
+            || u == '_' || u == ':' || u == '@' || u == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QDateTime fromMs(qint64 ms)
+{
+    return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
+}
+
+QString signalType(liveness::SignalKind kind)
+{
+    switch (kind) {
+    case liveness::SignalKind::Missed: return QStringLiteral("heartbeat.missed");
+    case liveness::SignalKind::Recovered: return QStringLiteral("heartbeat.recovered");
+    case liveness::SignalKind::Failed: return QStringLiteral("heartbeat.failed");
+    case liveness::SignalKind::None: break;
+    }
+    return QString();
+}
+
+// What a heartbeat request says, parsed and checked before anything is stored.
+struct Beat
+{
+    HeartbeatKind kind = HeartbeatKind::Ping;
+    std::optional<int> exitCode;
+    std::optional<QString> message;
+    Json stats;
+    std::optional<int> intervalSecs;
+    std::optional<QString> tenantId;
+    std::optional<QString> environment;
+    std::optional<QString> rid;
+};
+
+constexpr qsizetype kMaxMessage = 10 * 1024;
+
+Result<Beat> parseBeat(const QHttpServerRequest &request, HeartbeatKind kind, std::optional<int> exitCode)
+{
+    Beat beat;
+    beat.kind = kind;
+    beat.exitCode = exitCode;
+    const QString rid = request.query().queryItemValue(QStringLiteral("rid"), QUrl::FullyDecoded);
+    if (!rid.isEmpty()) {
+        if (rid.size() > 128)
+            return makeError(ErrorCode::Invalid, QStringLiteral("rid: at most 128 characters"));
+        beat.rid = rid;
+    }
+    const QByteArray body = request.body();
+    if (body.trimmed().isEmpty())
+        return beat;
+    const QByteArray type = request.value("Content-Type").toLower();
+    const QByteArray start = body.trimmed().left(1);
+    if (!type.contains("json") && start != "{" && start != "[") {
+        // A plain-text body is the message (healthchecks.io's convention for /fail, /log...).
+        beat.message = QString::fromUtf8(body.right(kMaxMessage));
+        return beat;
+    }
+    Result<Json> json = parseJson(body);
+    if (!json)
+        return makeError(ErrorCode::Invalid, QStringLiteral("body: %1").arg(json.error().message));
+    if (!json->is_object())
+        return makeError(ErrorCode::Invalid, QStringLiteral("body: expected a JSON object"));
+    JsonReader reader(*json, QString());
+    if (std::optional<Json> stats = reader.object("stats"))
+        beat.stats = std::move(*stats);
+    const std::optional<QString> status = reader.string("status");
+    const std::optional<QString> message = reader.string("message");
+    const std::optional<qint64> interval = reader.integer("intervalSecs");
+    beat.tenantId = reader.string("tenantId");
+    beat.environment = reader.string("environment");
+    const std::optional<qint64> code = reader.integer("exitCode");
+    if (!reader.ok())
+        return reader.error();
+    if (message)
+        beat.message = message->right(kMaxMessage);
+    if (interval) {
+        if (*interval < 1 || *interval > 366 * 24 * 3600)
+            return makeError(ErrorCode::Invalid, QStringLiteral("intervalSecs: expected 1 to 31622400, got %1").arg(*interval));
+        beat.intervalSecs = int(*interval);
+    }
+    if (beat.tenantId && (beat.tenantId->isEmpty() || beat.tenantId->size() > 128))
+        return makeError(ErrorCode::Invalid, QStringLiteral("tenantId: expected 1 to 128 characters"));
+    if (status && kind == HeartbeatKind::Ping) {
+        const QString s = status->toLower();
+        if (s == QLatin1String("fail") || s == QLatin1String("failed") || s == QLatin1String("down")
+            || s == QLatin1String("error")) {
+            beat.kind = code ? HeartbeatKind::Exit : HeartbeatKind::Fail;
+        } else if (s != QLatin1String("up") && s != QLatin1String("ok")) {
+            return makeError(ErrorCode::Invalid,
+                             QStringLiteral("status: expected \"up\", \"ok\", \"fail\" or \"down\", got \"%1\"").arg(*status));
+        }
+    }
+    if (code && kind == HeartbeatKind::Ping) {
+        if (*code < 0 || *code > 255)
+            return makeError(ErrorCode::Invalid, QStringLiteral("exitCode: expected 0 to 255"));
+        beat.kind = HeartbeatKind::Exit;
+        beat.exitCode = int(*code);
+    }
+    return beat;
+}
+
+struct Waiter
+{
+    std::optional<http::Responder> responder;
+    qint64 startedNs = 0;
+    QString agentId;
+    // Called instead of the standard answer (pause/resume answer the agent).
+    std::function<void(http::Responder &&, const Status &)> answer;
+};
+
+struct Raise
+{
+    liveness::Change change;
+    std::optional<std::size_t> guardedUpdate; // index in the batch's updates
+};
+
+} // namespace
+
+struct Collector::Private
+{
+    Collector *q = nullptr;
+    CollectorOptions options;
+    EngineHost *engine = nullptr;
+    http::Server server;
+    liveness::Tracker tracker;
+    QElapsedTimer clock;
+
+    // The writer thread and its own store connection.
+    QThread writerThread;
+    QObject *writerContext = nullptr;
+    std::unique_ptr<Store> writerStore;
+    bool writerBusy = false;
+
+    // The batch being filled.
+    HeartbeatBatch batch;
+    std::unordered_map<QString, std::size_t> updateIndex;
+    std::vector<Waiter> waiters;
+    std::vector<Raise> raises;
+    QSet<QString> registeredInBatch;
+    QTimer flushTimer;
+    bool flushQueued = false;
+
+    QTimer deadlineTimer;
+    QTimer publishTimer;
+    QTimer retentionTimer;
+    QTimer selfTimer;
+    QSet<QString> dirty;
+
+    // Unknown ids waiting for the database's answer (another node may know them).
+    std::unordered_map<QString, std::vector<std::function<void()>>> lookups;
+    QHash<QString, qint64> runStarts; // agentId|rid -> /start time (ms)
+
+    bool stopping = false;
+    Counters counters;
+    std::map<QString, quint64> rejected; // by reason
+    prometheus::Histogram ingestLatency { { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 } };
+    prometheus::Histogram detectionLateness { { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 } };
+    prometheus::Histogram batchSizes { { 1, 10, 50, 100, 500, 1000, 2500, 5000, 10000 } };
+
+    // ---- writer --------------------------------------------------------------------
+    template<typename Job>
+    void onWriter(Job job)
+    {
+        QMetaObject::invokeMethod(writerContext, std::move(job), Qt::QueuedConnection);
+    }
+    template<typename Fn>
+    void onCollector(Fn fn)
+    {
+        QMetaObject::invokeMethod(q, std::move(fn), Qt::QueuedConnection);
+    }
+
+    // ---- ingest --------------------------------------------------------------------
+    void handle(const QHttpServerRequest &request, const http::PathArgs &args, http::Responder &&responder,
+                HeartbeatKind kind, std::optional<int> exitCode);
+    void reject(http::Responder &&responder, const QString &reason, const Error &error)
+    {
+        ++rejected[reason];
+        responder.send(http::Response::error(error));
+    }
+    void accept(const QString &id, Beat beat, const QHostAddress &source, std::optional<http::Responder> responder,
+                qint64 startedNs);
+    Agent registration(const QString &id, const Beat &beat) const;
+    void lookUp(const QString &id, std::function<void()> retry);
+    void addUpdate(const liveness::Change &change, const std::optional<Json> &stats, bool guarded);
+    void scheduleFlush();
+    void flush();
+    void committed(const Result<std::vector<bool>> &result, std::vector<Waiter> waiters, std::vector<Raise> raises,
+                   QSet<QString> registered, std::vector<AgentStateUpdate> updates, qint64 heartbeats);
+    void raiseSignals(const std::vector<Raise> &raises);
+
+    // ---- liveness ------------------------------------------------------------------
+    void armDeadline();
+    void onDeadline();
+    void publish();
+    void pauseResume(const QString &id, bool pause, http::Responder &&responder);
+    void selfBeat();
+    void sweepRetention();
+};
+
+Collector::Collector(CollectorOptions options, EngineHost *engine, QObject *parent)
+    : QObject(parent), d(std::make_unique<Private>())
+{
+    qRegisterMetaType<QList<vigil::AgentSnapshot>>();
+    d->q = this;
+    d->options = std::move(options);
+    d->engine = engine;
+    d->clock.start();
+    d->flushTimer.setSingleShot(true);
+    connect(&d->flushTimer, &QTimer::timeout, this, [this] {
+        d->flushQueued = false;
+        d->flush();
+    });
+    d->deadlineTimer.setSingleShot(true);
+    d->deadlineTimer.setTimerType(Qt::PreciseTimer);
+    connect(&d->deadlineTimer, &QTimer::timeout, this, [this] { d->onDeadline(); });
+    d->publishTimer.setInterval(100);
+    connect(&d->publishTimer, &QTimer::timeout, this, [this] { d->publish(); });
+    connect(&d->retentionTimer, &QTimer::timeout, this, [this] { d->sweepRetention(); });
+    connect(&d->selfTimer, &QTimer::timeout, this, [this] { d->selfBeat(); });
+}
+
+void Collector::Private::sweepRetention()
+{
+    {
+        const QDateTime cutoff = QDateTime::currentDateTimeUtc().addSecs(-qint64(options.retention.count()) * 3600);
+        onWriter([p = this, cutoff] {
+            if (Result<qint64> removed = p->writerStore->deleteHeartbeatsBefore(cutoff); !removed)
+                qCWarning(lcCollector).noquote() << "retention:" << removed.error().message;
+            else if (*removed > 0)
+                qCInfo(lcCollector) << "retention removed" << *removed << "heartbeats";
+        });
+    }
+}
+
+Collector::~Collector()
+{
+    if (!d->stopping)
+        stop();
+}
+
+bool Collector::isStopping() const
+{
+    return d->stopping;
+}
+
+quint16 Collector::port() const
+{
+    return d->server.port();
+}
+
+Collector::Counters Collector::counters() const
+{
+    return d->counters;
+}
+
+Result<quint16> Collector::start()
+{
+    // The writer's store lives on the writer thread (Qt's rule for QSqlDatabase).
+    d->writerThread.setObjectName(QStringLiteral("vigil-writer"));
+    d->writerContext = new QObject;
+    d->writerContext->moveToThread(&d->writerThread);
+    connect(&d->writerThread, &QThread::finished, d->writerContext, &QObject::deleteLater);
+    d->writerThread.start();
+
+    Result<std::vector<Agent>> fleet = makeError(ErrorCode::Internal, QString());
+    Status opened;
+    QMetaObject::invokeMethod(
+        d->writerContext,
+        [&] {
+            Result<std::unique_ptr<Store>> store = openStore(d->options.store);
+            if (!store) {
+                opened = store.error();
+                return;
+            }
+            d->writerStore = std::move(store).value();
+            fleet = d->writerStore->allAgents();
+        },
+        Qt::BlockingQueuedConnection);
+    if (!opened)
+        return opened.error();
+    if (!fleet)
+        return fleet.error();
+    // One pass: every agent gets a fresh interval + grace from now (see Tracker::load).
+    d->tracker.load(*fleet, nowMs());
+    qCInfo(lcCollector) << "tracking" << fleet->size() << "agents";
+
+    using http::Method;
+    const int getPost = int(Method::Get) | int(Method::Post);
+    auto route = [this](HeartbeatKind kind) {
+        return http::Handler([this, kind](const QHttpServerRequest &request, const http::PathArgs &args,
+                                          http::Responder &&responder) {
+            d->handle(request, args, std::move(responder), kind, std::nullopt);
+        });
+    };
+    d->server.route(getPost, QStringLiteral("/heartbeat/{id}"), route(HeartbeatKind::Ping));
+    d->server.route(getPost, QStringLiteral("/heartbeat/{id}/start"), route(HeartbeatKind::Start));
+    d->server.route(getPost, QStringLiteral("/heartbeat/{id}/fail"), route(HeartbeatKind::Fail));
+    d->server.route(getPost, QStringLiteral("/heartbeat/{id}/log"), route(HeartbeatKind::Log));
+    d->server.route(getPost, QStringLiteral("/heartbeat/{id}/{exitCode}"),
+                    http::Handler([this](const QHttpServerRequest &request, const http::PathArgs &args,
+                                         http::Responder &&responder) {
+                        bool ok = false;
+                        const int code = args.at(1).toInt(&ok);
+                        if (!ok || code < 0 || code > 255 || args.at(1).size() > 3) {
+                            d->reject(std::move(responder), QStringLiteral("bad_request"),
+                                      makeError(ErrorCode::NotFound,
+                                                QStringLiteral("no such endpoint: expected /heartbeat/{id}/start, "
+                                                               "/fail, /log or an exit code 0-255")));
+                            return;
+                        }
+                        d->handle(request, args, std::move(responder), HeartbeatKind::Exit, code);
+                    }));
+    d->server.route(int(Method::Get), QStringLiteral("/status/{id}"),
+                    http::SyncHandler([this](const QHttpServerRequest &, const http::PathArgs &args) {
+                        const QString &id = args.at(0);
+                        if (!isValidAgentId(id))
+                            return http::Response::error(
+                                400, QStringLiteral("invalid"),
+                                QStringLiteral("agent id: expected 1 to 128 of A-Z a-z 0-9 . _ : @ -"));
+                        const liveness::Entry *entry = d->tracker.find(id);
+                        if (!entry)
+                            return http::Response::error(404, QStringLiteral("not_found"),
+                                                         QStringLiteral("agent %1 not found").arg(id));
+                        Json body = { { "id", toStd(id) }, { "state", toStd(toString(entry->state)) },
+                                      { "misses", entry->misses } };
+                        body["lastSeenAt"] = entry->lastSeenMs ? Json(toStd(toIsoUtc(fromMs(entry->lastSeenMs)))) : Json();
+                        body["alive"] = entry->state != AgentState::Down;
+                        return http::Response::json(entry->state == AgentState::Down ? 503 : 200, body);
+                    }));
+    if (d->options.installRoutes)
+        d->options.installRoutes(d->server, *this);
+
+    Result<quint16> port = d->server.listen(d->options.address, d->options.port);
+    if (!port)
+        return port;
+    d->armDeadline();
+    d->publishTimer.start();
+    d->retentionTimer.start(int(std::chrono::milliseconds(d->options.retentionSweep).count()));
+    d->sweepRetention();
+    if (!d->options.selfAgentId.isEmpty()) {
+        d->selfTimer.start(d->options.selfIntervalSecs * 1000);
+        d->selfBeat();
+    }
+    qCInfo(lcCollector).noquote() << "listening on" << d->options.address.toString() + QLatin1Char(':')
+            + QString::number(*port);
+    return port;
+}
+
+AdminApiHooks Collector::adminHooks()
+{
+    AdminApiHooks hooks;
+    hooks.agentConfigured = [this](const Agent &agent) {
+        d->tracker.configure(agent, nowMs());
+        d->dirty.insert(agent.id);
+        d->armDeadline();
+    };
+    hooks.agentDeleted = [this](const QString &id) {
+        d->tracker.remove(id);
+        d->dirty.insert(id);
+    };
+    hooks.pauseResume = [this](const QString &id, bool pause, http::Responder &&responder) {
+        d->pauseResume(id, pause, std::move(responder));
+    };
+    hooks.collectorMetrics = [this] { return metricsText(); };
+    hooks.healthy = [this] { return !d->stopping && d->writerStore != nullptr; };
+    return hooks;
+}
+
+void Collector::Private::handle(const QHttpServerRequest &request, const http::PathArgs &args,
+                                http::Responder &&responder, HeartbeatKind kind, std::optional<int> exitCode)
+{
+    const qint64 startedNs = clock.nsecsElapsed();
+    if (stopping) {
+        reject(std::move(responder), QStringLiteral("shutting_down"),
+               makeError(ErrorCode::Unavailable, QStringLiteral("the collector is shutting down")));
+        return;
+    }
+    const QString id = args.at(0);
+    if (!isValidAgentId(id)) {
+        reject(std::move(responder), QStringLiteral("bad_id"),
+               makeError(ErrorCode::Invalid, QStringLiteral("agent id: expected 1 to 128 of A-Z a-z 0-9 . _ : @ -")));
+        return;
+    }
+    if (request.body().size() > options.limits.maxBody) {
+        reject(std::move(responder), QStringLiteral("too_large"),
+               makeError(ErrorCode::TooLarge, QStringLiteral("the body has %1 bytes; at most %2 are accepted")
+                                                  .arg(request.body().size())
+                                                  .arg(options.limits.maxBody)));
+        return;
+    }
+    Result<Beat> beat = parseBeat(request, kind, exitCode);
+    if (!beat) {
+        reject(std::move(responder), QStringLiteral("bad_request"), beat.error());
+        return;
+    }
+    const liveness::Entry *entry = tracker.find(id);
+    if (!entry) {
+        if (!lookups.count(id) && registeredInBatch.contains(id)) {
+            // cannot happen: registered agents are in the tracker
+        }
+        // Another node (or the API) may know it: ask the database once, then come back.
+        auto shared = std::make_shared<http::Responder>(std::move(responder));
+        auto requestCopy = std::make_shared<Beat>(std::move(beat).value());
+        const QHostAddress source = request.remoteAddress();
+        const QByteArray timestamp = request.value(signing::timestampHeader);
+        const QByteArray signature = request.value(signing::signatureHeader);
+        const QByteArray body = request.body();
+        lookUp(id, [this, id, shared, requestCopy, source, timestamp, signature, body, startedNs] {
+            const liveness::Entry *found = tracker.find(id);
+            if (!found) {
+                if (!options.autoRegister) {
+                    reject(std::move(*shared), QStringLiteral("unknown_agent"),
+                           makeError(ErrorCode::NotFound,
+                                     QStringLiteral("agent %1 not found (auto-registration is off)").arg(id)));
+                    return;
+                }
+                const Agent agent = registration(id, *requestCopy);
+                tracker.configure(agent, nowMs());
+                batch.newAgents.push_back(agent);
+                registeredInBatch.insert(id);
+                qCInfo(lcCollector) << "registered agent" << id;
+            } else if (found->key) {
+                if (Status verified = signing::verify(*found->key, timestamp, signature, body,
+                                                      QDateTime::currentDateTimeUtc());
+                    !verified) {
+                    reject(std::move(*shared), QStringLiteral("signature"), verified.error());
+                    return;
+                }
+            }
+            accept(id, std::move(*requestCopy), source, std::move(*shared), startedNs);
+        });
+        return;
+    }
+    if (entry->key) {
+        if (Status verified = signing::verify(*entry->key, request.value(signing::timestampHeader),
+                                              request.value(signing::signatureHeader), request.body(),
+                                              QDateTime::currentDateTimeUtc());
+            !verified) {
+            reject(std::move(responder), QStringLiteral("signature"), verified.error());
+            return;
+        }
+    }
+    accept(id, std::move(beat).value(), request.remoteAddress(), std::move(responder), startedNs);
+}
+
+Agent Collector::Private::registration(const QString &id, const Beat &beat) const
+{
+    Agent agent;
+    agent.id = id;
+    agent.tenantId = beat.tenantId.value_or(QStringLiteral("default"));
+    agent.environment = beat.environment;
+    agent.intervalSecs = beat.intervalSecs.value_or(options.defaultIntervalSecs);
+    agent.graceSecs = agent.intervalSecs;
+    agent.state = AgentState::New;
+    agent.stateChangedAt = QDateTime::currentDateTimeUtc();
+    return agent;
+}
+
+void Collector::Private::lookUp(const QString &id, std::function<void()> retry)
+{
+    auto [it, first] = lookups.try_emplace(id);
+    it->second.push_back(std::move(retry));
+    if (!first)
+        return;
+    onWriter([this, id] {
+        Result<Agent> agent = writerStore->getAgent(id);
+        onCollector([this, id, agent] {
+            if (agent && !tracker.find(id))
+                tracker.configure(*agent, nowMs());
+            if (!agent && agent.error().code != ErrorCode::NotFound)
+                qCWarning(lcCollector).noquote() << "looking up agent" << id << ":" << agent.error().message;
+            auto waiting = std::move(lookups[id]);
+            lookups.erase(id);
+            for (auto &retry : waiting)
+                retry();
+        });
+    });
+}
+
+void Collector::Private::addUpdate(const liveness::Change &change, const std::optional<Json> &stats, bool guarded)
+{
+    AgentStateUpdate update;
+    update.id = change.agentId;
+    update.state = change.state;
+    update.lastSeenAt = fromMs(change.lastSeenMs);
+    update.misses = change.misses;
+    if (change.stateChanged)
+        update.stateChangedAt = fromMs(change.stateChangedMs);
+    if (stats)
+        update.lastStats = stats;
+    update.guarded = guarded;
+    if (guarded)
+        update.expectLastSeenAt = fromMs(change.lastSeenMs);
+    auto [it, inserted] = updateIndex.try_emplace(change.agentId, batch.updates.size());
+    if (inserted) {
+        batch.updates.push_back(std::move(update));
+        return;
+    }
+    AgentStateUpdate &existing = batch.updates[it->second];
+    if (!update.stateChangedAt.isValid())
+        update.stateChangedAt = existing.stateChangedAt;
+    if (!update.lastStats)
+        update.lastStats = existing.lastStats;
+    // A heartbeat in the same batch makes the guard moot: it is ours.
+    update.guarded = existing.guarded && guarded;
+    existing = std::move(update);
+}
+
+void Collector::Private::accept(const QString &id, Beat beat, const QHostAddress &source,
+                                std::optional<http::Responder> responder, qint64 startedNs)
+{
+    const qint64 at = nowMs();
+    Heartbeat heartbeat;
+    heartbeat.agentId = id;
+    heartbeat.receivedAt = fromMs(at);
+    heartbeat.kind = beat.kind;
+    heartbeat.exitCode = beat.exitCode;
+    heartbeat.message = beat.message;
+    heartbeat.stats = beat.stats;
+    if (!source.isNull())
+        heartbeat.sourceAddress = source.toString();
+    heartbeat.rid = beat.rid;
+    if (beat.rid) {
+        const QString key = id + QLatin1Char('|') + *beat.rid;
+        if (beat.kind == HeartbeatKind::Start) {
+            if (runStarts.size() > 100000)
+                runStarts.clear(); // unpaired starts never pile up without bound
+            runStarts.insert(key, at);
+        } else if (beat.kind != HeartbeatKind::Log) {
+            if (auto it = runStarts.find(key); it != runStarts.end()) {
+                heartbeat.durationMs = at - it.value();
+                runStarts.erase(it);
+            }
+        }
+    }
+    std::optional<liveness::Change> change
+        = tracker.heartbeat(id, beat.kind, at, beat.exitCode, beat.message);
+    batch.heartbeats.push_back(std::move(heartbeat));
+    if (change && beat.kind != HeartbeatKind::Start && beat.kind != HeartbeatKind::Log) {
+        addUpdate(*change, beat.stats.is_null() ? std::nullopt : std::optional<Json>(beat.stats), false);
+        if (change->signal != liveness::SignalKind::None)
+            raises.push_back(Raise { *change, std::nullopt });
+        if (change->stateChanged)
+            dirty.insert(id);
+        armDeadline();
+    }
+    ++counters.accepted;
+    Waiter waiter;
+    waiter.responder = std::move(responder);
+    waiter.startedNs = startedNs;
+    waiter.agentId = id;
+    waiters.push_back(std::move(waiter));
+    scheduleFlush();
+}
+
+void Collector::Private::scheduleFlush()
+{
+    if (writerBusy) {
+        // The commit in flight picks this batch up when it finishes; the timer is the
+        // guarantee if that takes long.
+        if (!flushTimer.isActive())
+            flushTimer.start(int(options.flushInterval.count()));
+        return;
+    }
+    if (batch.heartbeats.size() + batch.updates.size() >= std::size_t(options.maxBatch)) {
+        flush();
+        return;
+    }
+    if (!flushQueued) {
+        flushQueued = true;
+        flushTimer.start(0); // after the requests already read in this turn of the loop
+    }
+}
+
+void Collector::Private::flush()
+{
+    if (writerBusy || (batch.heartbeats.empty() && batch.updates.empty() && batch.newAgents.empty()))
+        return;
+    flushTimer.stop();
+    flushQueued = false;
+    writerBusy = true;
+    auto job = std::make_shared<HeartbeatBatch>(std::move(batch));
+    batch = HeartbeatBatch();
+    updateIndex.clear();
+    auto jobWaiters = std::make_shared<std::vector<Waiter>>(std::move(waiters));
+    waiters.clear();
+    auto jobRaises = std::make_shared<std::vector<Raise>>(std::move(raises));
+    raises.clear();
+    auto registered = std::make_shared<QSet<QString>>(std::move(registeredInBatch));
+    registeredInBatch.clear();
+    batchSizes.observe(double(job->heartbeats.size()));
+    onWriter([this, job, jobWaiters, jobRaises, registered] {
+        Result<std::vector<bool>> result = writerStore->commitHeartbeats(*job);
+        onCollector([this, job, jobWaiters, jobRaises, registered, result] {
+            committed(result, std::move(*jobWaiters), std::move(*jobRaises), std::move(*registered),
+                      std::move(job->updates), qint64(job->heartbeats.size()));
+        });
+    });
+}
+
+void Collector::Private::committed(const Result<std::vector<bool>> &result, std::vector<Waiter> done,
+                                   std::vector<Raise> batchRaises, QSet<QString> registered,
+                                   std::vector<AgentStateUpdate> updates, qint64 heartbeats)
+{
+    writerBusy = false;
+    if (!result) {
+        qCWarning(lcCollector).noquote() << "cannot store" << heartbeats << "heartbeats:" << result.error().message;
+        // Not stored: the agents retry (503 + Retry-After). Agents registered by this batch
+        // are forgotten so their next heartbeat registers them again.
+        for (const QString &id : registered)
+            tracker.remove(id);
+        const Error error = makeError(ErrorCode::Unavailable,
+                                      QStringLiteral("the database cannot take heartbeats right now: %1")
+                                          .arg(result.error().message));
+        for (Waiter &waiter : done) {
+            if (!waiter.responder)
+                continue;
+            if (waiter.answer)
+                waiter.answer(std::move(*waiter.responder), error);
+            else
+                reject(std::move(*waiter.responder), QStringLiteral("unavailable"), error);
+        }
+        if (counters.accepted >= quint64(heartbeats))
+            counters.accepted -= quint64(heartbeats);
+    } else {
+        counters.stored += quint64(heartbeats);
+        static const http::Response stored = http::Response::json(202, Json { { "status", "stored" } });
+        for (Waiter &waiter : done) {
+            if (!waiter.responder)
+                continue;
+            if (waiter.answer) {
+                waiter.answer(std::move(*waiter.responder), Status());
+                continue;
+            }
+            waiter.responder->send(stored);
+            ingestLatency.observe(double(clock.nsecsElapsed() - waiter.startedNs) / 1e9);
+        }
+        // Guarded updates that did not apply: another node heard these agents. Take what
+        // the database knows instead of raising a miss.
+        std::vector<QString> stale;
+        std::vector<Raise> confirmed;
+        confirmed.reserve(batchRaises.size());
+        for (Raise &raise : batchRaises) {
+            if (raise.guardedUpdate && *raise.guardedUpdate < result->size() && !(*result)[*raise.guardedUpdate]) {
+                stale.push_back(raise.change.agentId);
+                continue;
+            }
+            confirmed.push_back(std::move(raise));
+        }
+        for (std::size_t i = 0; i < updates.size(); ++i) {
+            if (updates[i].guarded && !(*result)[i]
+                && std::find(stale.begin(), stale.end(), updates[i].id) == stale.end())
+                stale.push_back(updates[i].id);
+        }
+        if (!stale.empty()) {
+            onWriter([this, stale] {
+                std::vector<Agent> fresh;
+                for (const QString &id : stale) {
+                    if (Result<Agent> agent = writerStore->getAgent(id))
+                        fresh.push_back(std::move(agent).value());
+                }
+                onCollector([this, fresh] {
+                    for (const Agent &agent : fresh) {
+                        tracker.adopt(agent, nowMs());
+                        dirty.insert(agent.id);
+                    }
+                    armDeadline();
+                });
+            });
+        }
+        raiseSignals(confirmed);
+    }
+    if (!batch.heartbeats.empty() || !batch.updates.empty() || !batch.newAgents.empty())
+        flush();
+}
+
+void Collector::Private::raiseSignals(const std::vector<Raise> &list)
+{
+    if (list.empty() || !engine)
+        return;
+    std::vector<Engine::SignalRequest> requests;
+    requests.reserve(list.size());
+    for (const Raise &raise : list) {
+        const liveness::Entry *entry = tracker.find(raise.change.agentId);
+        Engine::SignalRequest request;
+        request.input.tenantId = entry ? entry->tenantId : QStringLiteral("default");
+        request.input.source = QStringLiteral("heartbeat");
+        request.input.type = signalType(raise.change.signal);
+        request.input.resourceType = QStringLiteral("agent");
+        request.input.resourceId = raise.change.agentId;
+        if (entry)
+            request.input.environment = entry->environment;
+        request.input.payload = raise.change.payload;
+        request.dedupKey = raise.change.dedupKey;
+        requests.push_back(std::move(request));
+        switch (raise.change.signal) {
+        case liveness::SignalKind::Missed: ++counters.missedRaised; break;
+        case liveness::SignalKind::Recovered: ++counters.recoveredRaised; break;
+        case liveness::SignalKind::Failed: ++counters.failedRaised; break;
+        case liveness::SignalKind::None: break;
+        }
+    }
+    const std::size_t count = requests.size();
+    QPointer<Collector> self = q;
+    engine->call([requests = std::move(requests)](Engine &e) { return e.emitSignals(requests); })
+        .then(q, [this, self, count](const Result<std::vector<EmitResult>> &emitted) {
+            if (!self)
+                return;
+            if (!emitted) {
+                qCWarning(lcCollector).noquote() << "cannot raise" << count << "signals:" << emitted.error().message;
+                return;
+            }
+            counters.signalsRaised += emitted->size();
+        });
+}
+
+void Collector::Private::armDeadline()
+{
+    const std::optional<qint64> next = tracker.nextDeadline();
+    if (!next) {
+        deadlineTimer.stop();
+        return;
+    }
+    const qint64 wait = std::max<qint64>(0, *next - nowMs());
+    if (deadlineTimer.isActive() && deadlineTimer.remainingTime() <= wait)
+        return;
+    deadlineTimer.start(int(std::min<qint64>(wait, 24LL * 3600 * 1000)));
+}
+
+void Collector::Private::onDeadline()
+{
+    const qint64 now = nowMs();
+    // Slices keep the event loop (and heartbeat answers) moving during a huge wave.
+    std::vector<liveness::Change> changes = tracker.expire(now, 5000);
+    for (liveness::Change &change : changes) {
+        detectionLateness.observe(double(now - change.deadlineMs) / 1000.0);
+        addUpdate(change, std::nullopt, true);
+        dirty.insert(change.agentId);
+        if (change.signal != liveness::SignalKind::None) {
+            const std::size_t index = updateIndex[change.agentId];
+            raises.push_back(Raise { std::move(change), index });
+        }
+    }
+    if (!changes.empty())
+        scheduleFlush();
+    if (changes.size() == 5000)
+        deadlineTimer.start(0);
+    else
+        armDeadline();
+}
+
+void Collector::Private::publish()
+{
+    if (dirty.isEmpty())
+        return;
+    QList<AgentSnapshot> snapshots;
+    snapshots.reserve(dirty.size());
+    for (const QString &id : std::as_const(dirty)) {
+        AgentSnapshot snapshot;
+        snapshot.id = id;
+        if (const liveness::Entry *entry = tracker.find(id)) {
+            snapshot.state = entry->state;
+            snapshot.lastSeenMs = entry->lastSeenMs;
+            snapshot.misses = entry->misses;
+        }
+        snapshots.push_back(snapshot);
+    }
+    dirty.clear();
+    Q_EMIT q->agentsChanged(snapshots);
+}
+
+void Collector::Private::pauseResume(const QString &id, bool pause, http::Responder &&responder)
+{
+    const qint64 now = nowMs();
+    std::optional<liveness::Change> change = pause ? tracker.pause(id, now) : tracker.resume(id, now);
+    if (!change) {
+        responder.send(http::Response::error(404, QStringLiteral("not_found"), QStringLiteral("agent %1 not found").arg(id)));
+        return;
+    }
+    addUpdate(*change, std::nullopt, false);
+    dirty.insert(id);
+    armDeadline();
+    Waiter waiter;
+    waiter.responder = std::move(responder);
+    waiter.agentId = id;
+    waiter.answer = [this, id](http::Responder &&r, const Status &status) {
+        if (!status) {
+            r.send(http::Response::error(status.error()));
+            return;
+        }
+        auto shared = std::make_shared<http::Responder>(std::move(r));
+        onWriter([this, id, shared] {
+            Result<Agent> agent = writerStore->getAgent(id);
+            http::Response response = agent ? http::Response::json(200, toJson(*agent)) : http::Response::error(agent.error());
+            onCollector([shared, response] { shared->send(response); });
+        });
+    };
+    waiters.push_back(std::move(waiter));
+    scheduleFlush();
+}
+
+void Collector::Private::selfBeat()
+{
+    if (stopping)
+        return;
+    const QString &id = options.selfAgentId;
+    Beat beat;
+    beat.intervalSecs = options.selfIntervalSecs;
+    if (!tracker.find(id)) {
+        Agent agent = registration(id, beat);
+        agent.graceSecs = options.selfIntervalSecs;
+        tracker.configure(agent, nowMs());
+        batch.newAgents.push_back(agent);
+        registeredInBatch.insert(id);
+    }
+    accept(id, beat, QHostAddress(), std::nullopt, clock.nsecsElapsed());
+}
+
+void Collector::stop()
+{
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    d->server.stopListening();
+    d->selfTimer.stop();
+    d->deadlineTimer.stop();
+    d->retentionTimer.stop();
+    // Commit what was accepted and answer it, then let the answers reach the clients.
+    QEventLoop loop;
+    QTimer guard;
+    guard.setSingleShot(true);
+    connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
+    guard.start(15000);
+    QTimer poll;
+    connect(&poll, &QTimer::timeout, &loop, [this, &loop] {
+        if (!d->writerBusy) {
+            if (d->batch.heartbeats.empty() && d->batch.updates.empty() && d->batch.newAgents.empty()
+                && d->lookups.empty()) {
+                loop.quit();
+                return;
+            }
+            d->flush();
+        }
+    });
+    poll.start(5);
+    loop.exec();
+    d->server.closeAll(std::chrono::seconds(2));
+    d->publish();
+    d->writerThread.quit();
+    d->writerThread.wait();
+    d->writerStore.reset(); // its connection was made on the writer thread; nothing runs there now
+    qCInfo(lcCollector) << "stopped:" << d->counters.stored << "heartbeats stored";
+    Q_EMIT stopped();
+}
+
+QByteArray Collector::metricsText() const
+{
+    QByteArray out;
+    static const char *const states[] = { "new", "up", "late", "down", "paused" };
+    out += "# HELP vigil_agents Agents by state.\n# TYPE vigil_agents gauge\n";
+    for (std::size_t i = 0; i < 5; ++i)
+        out += "vigil_agents{state=\"" + QByteArray(states[i]) + "\"} "
+            + QByteArray::number(d->tracker.stateCounts()[i]) + '\n';
+    out += "# HELP vigil_heartbeats_accepted_total Heartbeats stored.\n"
+           "# TYPE vigil_heartbeats_accepted_total counter\n"
+           "vigil_heartbeats_accepted_total " + QByteArray::number(d->counters.stored) + '\n';
+    out += "# HELP vigil_heartbeats_rejected_total Heartbeats refused, by reason.\n"
+           "# TYPE vigil_heartbeats_rejected_total counter\n";
+    for (const auto &[reason, count] : d->rejected)
+        out += "vigil_heartbeats_rejected_total{reason=\"" + reason.toUtf8() + "\"} " + QByteArray::number(count) + '\n';
+    out += "# HELP vigil_liveness_signals_total Liveness signals raised by the collector, by type.\n"
+           "# TYPE vigil_liveness_signals_total counter\n";
+    out += "vigil_liveness_signals_total{type=\"heartbeat.missed\"} " + QByteArray::number(d->counters.missedRaised) + '\n';
+    out += "vigil_liveness_signals_total{type=\"heartbeat.recovered\"} " + QByteArray::number(d->counters.recoveredRaised) + '\n';
+    out += "vigil_liveness_signals_total{type=\"heartbeat.failed\"} " + QByteArray::number(d->counters.failedRaised) + '\n';
+    out += d->ingestLatency.text("vigil_ingest_latency_seconds",
+                                 "Time from a heartbeat's arrival to its answer (after its batch committed).");
+    out += d->detectionLateness.text("vigil_detection_lateness_seconds",
+                                     "How long after its deadline a late or missed agent was noticed.");
+    out += d->batchSizes.text("vigil_heartbeat_batch_size", "Heartbeats per group commit.");
+    out += "# HELP vigil_http_connections Open HTTP connections.\n# TYPE vigil_http_connections gauge\n"
+           "vigil_http_connections " + QByteArray::number(d->server.openConnections()) + '\n';
+    return out;
+}
+
+} // namespace vigil
