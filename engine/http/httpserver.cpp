@@ -256,6 +256,7 @@ struct Server::Private
     std::shared_ptr<std::function<void(int)>> observer = std::make_shared<std::function<void(int)>>();
 
     void dispatch(const QHttpServerRequest &request, Responder &&responder);
+    qint64 hardCap() const { return std::max<qint64>(limits.maxBody * 16, 1024 * 1024); }
     void onReadyRead(QTcpSocket *socket);
     void sweepIdle();
     void refuse(QTcpSocket *socket, int status, const QString &code, const QString &message)
@@ -328,7 +329,10 @@ void Server::Private::onReadyRead(QTcpSocket *socket)
             const QByteArray value = headers.mid(at + 17, lineEnd < 0 ? -1 : lineEnd - at - 17).trimmed();
             bool ok = false;
             const qint64 length = value.toLongLong(&ok);
-            if (ok && length > limits.maxBody) {
+            // Up to a hard cap the body is read and answered 413 like any error (the client,
+            // still sending, would not see an answer on a closed connection); beyond it, the
+            // connection is refused at once.
+            if (ok && length > hardCap()) {
                 refuse(socket, 413, QStringLiteral("too_large"),
                        QStringLiteral("the body has %1 bytes; at most %2 are accepted").arg(length).arg(limits.maxBody));
                 return;
@@ -338,9 +342,9 @@ void Server::Private::onReadyRead(QTcpSocket *socket)
     connection.requestBytes += available;
     // Headers are small; a request that goes on far past the body limit (chunked, or a lying
     // Content-Length) is cut off.
-    if (connection.requestBytes > limits.maxBody + 16 * 1024) {
+    if (connection.requestBytes > hardCap() + 16 * 1024) {
         refuse(socket, 413, QStringLiteral("too_large"),
-               QStringLiteral("the request exceeds %1 bytes").arg(limits.maxBody + 16 * 1024));
+               QStringLiteral("the request exceeds %1 bytes").arg(hardCap() + 16 * 1024));
     }
 }
 
@@ -362,6 +366,13 @@ void Server::Private::sweepIdle()
 void Server::Private::dispatch(const QHttpServerRequest &request, Responder &&responder)
 {
     responder.setObserver(observer);
+    if (request.body().size() > limits.maxBody) {
+        responder.send(Response::error(413, QStringLiteral("too_large"),
+                                       QStringLiteral("the body has %1 bytes; at most %2 are accepted")
+                                           .arg(request.body().size())
+                                           .arg(limits.maxBody)));
+        return;
+    }
     const QList<QByteArray> raw = request.url().path(QUrl::FullyEncoded).toLatin1().split('/');
     QStringList segments;
     segments.reserve(raw.size());
