@@ -37,7 +37,9 @@ struct AdminApiHooks
 };
 
 // Installs every /api/v1 route, /metrics and /healthz on `server`. An empty token refuses
-// every admin request (401).
+// every admin request (401); /metrics and /healthz need none (see adminapi.cpp). Call it on
+// the server's thread after engine.start(): the engine's /metrics figures count what the
+// running engine announces from then on. `engine` must outlive `server`.
 void installAdminApi(http::Server &server, EngineHost &engine, const QString &token, AdminApiHooks hooks);
 
 } // namespace vigil

@@ -201,7 +201,8 @@ void Responder::send(const Response &response)
         r.writeHeader(QByteArrayLiteral("Content-Type"), response.contentType);
     for (const auto &[name, value] : response.headers)
         r.writeHeader(name, value);
-    r.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size()));
+    if (response.status != 204) // RFC 9110 8.6: a 204 carries no Content-Length
+        r.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size()));
     if (d->head || response.status == 204 || response.body.isEmpty())
         r.writeBody(QByteArray());
     else

@@ -5,10 +5,13 @@
 // prefixes (PostgreSQL suites share one database), and readable failure texts.
 
 #include "core/result.h"
+#include "store/databaseurl.h"
 #include "store/store.h"
 
 #include <QByteArray>
 #include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 #include <QTest>
 
@@ -58,6 +61,39 @@ inline Result<TestBackend> chooseBackend()
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot reach the PostgreSQL server at VIGIL_TEST_PG_URL=")
                                                      + chosen.pgUrl + QStringLiteral(": ") + errorText(probe.error()));
     return chosen;
+}
+
+// Drops the tables of a PostgreSQL database whose names start with `prefix` (a test's
+// random prefix), through a connection of its own. Best effort: a test's cleanup.
+inline void dropPostgresTables(const QString &url, const QString &prefix)
+{
+    const Result<DatabaseUrl> parsed = parseDatabaseUrl(url);
+    if (!parsed || parsed->backend != Backend::Postgres)
+        return;
+    const QString name = QStringLiteral("drop_") + randomLower(12);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(parsed->host);
+        db.setPort(parsed->port);
+        db.setUserName(parsed->user);
+        db.setPassword(parsed->password);
+        db.setDatabaseName(parsed->database);
+        if (db.open()) {
+            QSqlQuery query(db);
+            query.exec(QStringLiteral("SET client_min_messages = warning"));
+            QStringList tables;
+            if (query.exec(QStringLiteral("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))) {
+                while (query.next())
+                    tables << query.value(0).toString();
+            }
+            for (const QString &table : std::as_const(tables)) {
+                if (table.startsWith(prefix))
+                    query.exec(QStringLiteral("DROP TABLE IF EXISTS \"%1\" CASCADE").arg(table));
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
 }
 
 } // namespace vigil::test
