@@ -5,7 +5,7 @@
 #include "core/logging.h"
 #include "heartbeat/livenesstracker.h"
 #include "heartbeat/signing.h"
-#include "http/prometheus.h"
+#include "api/prometheustext.h"
 #include "workflow/enginehost.h"
 
 #include <QElapsedTimer>
@@ -193,6 +193,8 @@ struct Collector::Private
     std::map<QString, quint64> rejected; // by reason
     prometheus::Histogram ingestLatency { { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 } };
     prometheus::Histogram detectionLateness { { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 } };
+    std::vector<qint64> lateness; // ring of the last detections, ms
+    std::size_t latenessNext = 0;
     prometheus::Histogram batchSizes { { 1, 10, 50, 100, 500, 1000, 2500, 5000, 10000 } };
 
     // ---- writer --------------------------------------------------------------------
@@ -289,6 +291,11 @@ quint16 Collector::port() const
 Collector::Counters Collector::counters() const
 {
     return d->counters;
+}
+
+std::vector<qint64> Collector::recentLateness() const
+{
+    return d->lateness;
 }
 
 Result<quint16> Collector::start()
@@ -772,6 +779,10 @@ void Collector::Private::onDeadline()
     std::vector<liveness::Change> changes = tracker.expire(now, 5000);
     for (liveness::Change &change : changes) {
         detectionLateness.observe(double(now - change.deadlineMs) / 1000.0);
+        if (lateness.size() < 100000)
+            lateness.push_back(now - change.deadlineMs);
+        else
+            lateness[latenessNext++ % lateness.size()] = now - change.deadlineMs;
         addUpdate(change, std::nullopt, true);
         dirty.insert(change.agentId);
         if (change.signal != liveness::SignalKind::None) {
@@ -893,32 +904,35 @@ void Collector::stop()
 
 QByteArray Collector::metricsText() const
 {
-    QByteArray out;
+    using prometheus::Labels;
+    prometheus::Text text;
     static const char *const states[] = { "new", "up", "late", "down", "paused" };
-    out += "# HELP vigil_agents Agents by state.\n# TYPE vigil_agents gauge\n";
+    text.family("vigil_agents", "gauge", "Agents by state.");
     for (std::size_t i = 0; i < 5; ++i)
-        out += "vigil_agents{state=\"" + QByteArray(states[i]) + "\"} "
-            + QByteArray::number(d->tracker.stateCounts()[i]) + '\n';
-    out += "# HELP vigil_heartbeats_accepted_total Heartbeats stored.\n"
-           "# TYPE vigil_heartbeats_accepted_total counter\n"
-           "vigil_heartbeats_accepted_total " + QByteArray::number(d->counters.stored) + '\n';
-    out += "# HELP vigil_heartbeats_rejected_total Heartbeats refused, by reason.\n"
-           "# TYPE vigil_heartbeats_rejected_total counter\n";
+        text.sample("vigil_agents", Labels { { "state", QString::fromLatin1(states[i]) } }, d->tracker.stateCounts()[i]);
+    text.family("vigil_heartbeats_accepted_total", "counter", "Heartbeats stored.");
+    text.sample("vigil_heartbeats_accepted_total", {}, double(d->counters.stored));
+    text.family("vigil_heartbeats_rejected_total", "counter", "Heartbeats refused, by reason.");
     for (const auto &[reason, count] : d->rejected)
-        out += "vigil_heartbeats_rejected_total{reason=\"" + reason.toUtf8() + "\"} " + QByteArray::number(count) + '\n';
-    out += "# HELP vigil_liveness_signals_total Liveness signals raised by the collector, by type.\n"
-           "# TYPE vigil_liveness_signals_total counter\n";
-    out += "vigil_liveness_signals_total{type=\"heartbeat.missed\"} " + QByteArray::number(d->counters.missedRaised) + '\n';
-    out += "vigil_liveness_signals_total{type=\"heartbeat.recovered\"} " + QByteArray::number(d->counters.recoveredRaised) + '\n';
-    out += "vigil_liveness_signals_total{type=\"heartbeat.failed\"} " + QByteArray::number(d->counters.failedRaised) + '\n';
-    out += d->ingestLatency.text("vigil_ingest_latency_seconds",
-                                 "Time from a heartbeat's arrival to its answer (after its batch committed).");
-    out += d->detectionLateness.text("vigil_detection_lateness_seconds",
-                                     "How long after its deadline a late or missed agent was noticed.");
-    out += d->batchSizes.text("vigil_heartbeat_batch_size", "Heartbeats per group commit.");
-    out += "# HELP vigil_http_connections Open HTTP connections.\n# TYPE vigil_http_connections gauge\n"
-           "vigil_http_connections " + QByteArray::number(d->server.openConnections()) + '\n';
-    return out;
+        text.sample("vigil_heartbeats_rejected_total", Labels { { "reason", reason } }, double(count));
+    text.family("vigil_liveness_signals_total", "counter", "Liveness signals raised by the collector, by type.");
+    text.sample("vigil_liveness_signals_total", Labels { { "type", QStringLiteral("heartbeat.missed") } },
+                double(d->counters.missedRaised));
+    text.sample("vigil_liveness_signals_total", Labels { { "type", QStringLiteral("heartbeat.recovered") } },
+                double(d->counters.recoveredRaised));
+    text.sample("vigil_liveness_signals_total", Labels { { "type", QStringLiteral("heartbeat.failed") } },
+                double(d->counters.failedRaised));
+    text.family("vigil_ingest_latency_seconds", "histogram",
+                "Time from a heartbeat's arrival to its answer (after its batch committed).");
+    d->ingestLatency.write(text, "vigil_ingest_latency_seconds", {});
+    text.family("vigil_detection_lateness_seconds", "histogram",
+                "How long after its deadline a late or missed agent was noticed.");
+    d->detectionLateness.write(text, "vigil_detection_lateness_seconds", {});
+    text.family("vigil_heartbeat_batch_size", "histogram", "Heartbeats per group commit.");
+    d->batchSizes.write(text, "vigil_heartbeat_batch_size", {});
+    text.family("vigil_http_connections", "gauge", "Open HTTP connections.");
+    text.sample("vigil_http_connections", {}, d->server.openConnections());
+    return text.take();
 }
 
 } // namespace vigil

@@ -86,6 +86,9 @@ public:
         quint64 signalsRaised = 0; // signals the engine accepted (all kinds)
     };
     Counters counters() const;
+    // How late (ms after its deadline) each of the most recent detections was (at most the
+    // last 100 000): the benchmark's figures.
+    std::vector<qint64> recentLateness() const;
     // Prometheus text of the collector's figures (agents by state, heartbeats accepted and
     // rejected by reason, ingest latency, detection lateness).
     QByteArray metricsText() const;
