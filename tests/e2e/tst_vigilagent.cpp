@@ -491,9 +491,10 @@ private Q_SLOTS:
         for (size_t i = 2; i < attempts.size(); ++i) {
             const qint64 previousWait = attempts[i - 1] - attempts[i - 2];
             const qint64 wait = attempts[i] - attempts[i - 1];
-            QVERIFY2(wait + 30 >= previousWait, qPrintable(times));
+            QVERIFY2(wait + 100 >= previousWait, qPrintable(times)); // (slack for a busy machine)
         }
-        QVERIFY2(attempts[1] >= 100, qPrintable(times));
+        // Growing, not fixed: the first wait is at least 125 ms, the third at least 500 ms.
+        QVERIFY2(attempts[1] >= 100 && attempts[3] - attempts[2] >= 450, qPrintable(times));
         // The second tick starts a new beat at once: a request about 3 s after the first.
         const bool tickAttempt = std::any_of(requests.begin(), requests.end(),
             [t0](const Request &r) { return r.receivedMs - t0 >= 2900 && r.receivedMs - t0 <= 3500; });
