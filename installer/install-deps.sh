@@ -19,7 +19,7 @@ build_packages=(
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     libgl-dev fonts-dejavu-core tzdata
 )
-test_packages=(postgresql xvfb xauth x11-apps imagemagick)
+test_packages=(postgresql xvfb xauth x11-apps imagemagick openssl)
 bench_packages=(wrk)
 
 packages=("${build_packages[@]}")

@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "core/isotime.h"
 #include "store/store.h"
+#include "support/httptestserver.h"
 #include "workflow/builtins/builtins.h"
 #include "workflow/registry.h"
 
@@ -17,7 +18,6 @@
 #include <QFile>
 #include <QStandardPaths>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
@@ -109,125 +109,43 @@ private:
     std::unique_ptr<Store> m_store;
 };
 
-// A small HTTP/1.1 server over QTcpServer: every answer closes its connection, and /hang
-// never answers (for timeouts and cancellation). It records each request it read.
-class HttpTestServer final : public QObject
+using vigil::test::HttpTestServer;
+
+// The routes of the suite's HTTP server; /hang never answers (for timeouts and cancellation).
+HttpTestServer::Reply builtinsRoute(const HttpTestServer::Request &request)
 {
-public:
-    struct Request
-    {
-        QByteArray method;
-        QByteArray path;
-        QHash<QByteArray, QByteArray> headers; // names lower-cased
-        QByteArray body;
-    };
-
-    bool start()
-    {
-        connect(&m_server, &QTcpServer::newConnection, this, [this] { accept(); });
-        return m_server.listen(QHostAddress::LocalHost, 0);
+    HttpTestServer::Reply reply;
+    reply.status = 200;
+    const QByteArray path = request.path();
+    if (path == "/hang") {
+        reply.never = true;
+    } else if (path == "/json") {
+        reply.body = R"({"ok":true,"n":3})";
+    } else if (path == "/text") {
+        reply.contentType = "text/plain";
+        reply.body = "hello";
+    } else if (path.startsWith("/status/")) {
+        reply.status = path.mid(8).toInt();
+        reply.body = R"({"error":"boom"})";
+    } else if (path == "/big") {
+        reply.contentType = "text/plain";
+        reply.body = QByteArray(200000, 'x');
+    } else if (path == "/bigjson") {
+        reply.body = "[" + QByteArray(100000, '1').replace("11", "1,") + "1]";
+    } else if (path == "/badjson") {
+        reply.body = "not json{";
+    } else if (path == "/redirect") {
+        reply.status = 302;
+        reply.extraHeaders = "Location: /json\r\n";
+        reply.body = "{}";
+    } else if (path == "/echo") {
+        reply.body = "{}";
+    } else {
+        reply.status = 404;
+        reply.body = R"({"error":"no route"})";
     }
-    QString url(const QString &path) const
-    {
-        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(path);
-    }
-    int requestsTo(const QByteArray &path) const
-    {
-        return int(std::count_if(
-            requests.begin(), requests.end(), [&](const Request &r) { return r.path == path; }));
-    }
-    const Request &last() const { return requests.back(); }
-
-    std::vector<Request> requests;
-    int closedUnanswered = 0; // connections the client closed before an answer (aborts)
-
-private:
-    void accept()
-    {
-        while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-            socket->setParent(this);
-            connect(socket, &QTcpSocket::readyRead, this, [this, socket] { read(socket); });
-            connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
-                if (!socket->property("answered").toBool())
-                    ++closedUnanswered;
-                socket->deleteLater();
-            });
-        }
-    }
-
-    void read(QTcpSocket *socket)
-    {
-        QByteArray buffer = socket->property("buffer").toByteArray() + socket->readAll();
-        socket->setProperty("buffer", buffer);
-        const qsizetype headEnd = buffer.indexOf("\r\n\r\n");
-        if (headEnd < 0)
-            return;
-        const QList<QByteArray> lines = buffer.left(headEnd).split('\n');
-        Request request;
-        const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-        request.method = requestLine.value(0);
-        request.path = requestLine.value(1);
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            if (colon > 0)
-                request.headers.insert(
-                    lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
-        }
-        const qsizetype length = request.headers.value("content-length", "0").toLongLong();
-        if (buffer.size() < headEnd + 4 + length)
-            return;
-        request.body = buffer.mid(headEnd + 4, length);
-        socket->setProperty("buffer", QByteArray());
-        requests.push_back(request);
-        answer(socket, request);
-    }
-
-    void answer(QTcpSocket *socket, const Request &request)
-    {
-        int status = 200;
-        QByteArray contentType = "application/json";
-        QByteArray body;
-        QByteArray extraHeaders;
-        const QByteArray path = request.path;
-        if (path == "/hang")
-            return;
-        if (path == "/json") {
-            body = R"({"ok":true,"n":3})";
-        } else if (path == "/text") {
-            contentType = "text/plain";
-            body = "hello";
-        } else if (path.startsWith("/status/")) {
-            status = path.mid(8).toInt();
-            body = R"({"error":"boom"})";
-        } else if (path == "/big") {
-            contentType = "text/plain";
-            body = QByteArray(200000, 'x');
-        } else if (path == "/bigjson") {
-            body = "[" + QByteArray(100000, '1').replace("11", "1,") + "1]";
-        } else if (path == "/badjson") {
-            body = "not json{";
-        } else if (path == "/redirect") {
-            status = 302;
-            extraHeaders = "Location: /json\r\n";
-            body = "{}";
-        } else if (path == "/echo") {
-            body = "{}";
-        } else {
-            status = 404;
-            body = R"({"error":"no route"})";
-        }
-        QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + " Test\r\nContent-Type: "
-            + contentType + "\r\nContent-Length: " + QByteArray::number(body.size())
-            + "\r\nConnection: close\r\n" + extraHeaders + "\r\n";
-        if (request.method != "HEAD")
-            response += body;
-        socket->setProperty("answered", true);
-        socket->write(response);
-        socket->disconnectFromHost();
-    }
-
-    QTcpServer m_server;
-};
+    return reply;
+}
 
 struct LogLine
 {
@@ -347,6 +265,7 @@ private Q_SLOTS:
         QStandardPaths::setTestModeEnabled(true);
         QLoggingCategory::setFilterRules(QStringLiteral("vigil.store.info=false"));
         registerBuiltins(m_registry);
+        m_http.setResponder(builtinsRoute);
         QVERIFY(m_http.start());
     }
 

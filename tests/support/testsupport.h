@@ -28,6 +28,15 @@ inline QString randomLower(int count)
 // `tag` + 8 random letters + "_", e.g. "tqzkfmeab_".
 inline QString randomPrefix(QChar tag) { return QString(tag) + randomLower(8) + QLatin1Char('_'); }
 
+// JSON text the test wrote itself: a typo in it is the test's bug, so it stops the suite.
+inline Json parsedJson(const QByteArray &text)
+{
+    Result<Json> json = parseJson(text);
+    if (!json)
+        qFatal("bad test JSON %s: %s", text.constData(), qPrintable(json.error().message));
+    return std::move(json).value();
+}
+
 inline QString errorText(const Error &error) { return errorCodeName(error.code) + QStringLiteral(": ") + error.message; }
 
 template<typename R>
