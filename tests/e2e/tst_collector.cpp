@@ -281,6 +281,58 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(openIncidents(), std::size_t(0), 10000);
     }
 
+    void killedAgentIsMissedAndRecovers()
+    {
+        // The scenario with real processes: vigil-agent at a 1 s interval, signed.
+        const QByteArray key = "agent-key-42";
+        QVERIFY(startVigild({}, [&](Store &store) {
+            Agent agent;
+            agent.id = QStringLiteral("worker-1");
+            agent.intervalSecs = 1;
+            agent.graceSecs = 1;
+            agent.hmacKey = QString::fromLatin1(key);
+            QVERIFY(store.upsertAgent(agent));
+        }));
+        const QStringList args { QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:%1").arg(m_vigild->port),
+                                 QStringLiteral("--id"), QStringLiteral("worker-1"), QStringLiteral("--key"),
+                                 QString::fromLatin1(key), QStringLiteral("--interval"), QStringLiteral("1") };
+        auto agentUp = [&] {
+            Result<Agent> agent = m_store->getAgent(QStringLiteral("worker-1"));
+            return agent && agent->state == AgentState::Up;
+        };
+        QProcess agent;
+        agent.start(QStringLiteral(VIGIL_AGENT_PATH), args);
+        QVERIFY(agent.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(agentUp(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(heartbeatsOf(QStringLiteral("worker-1")).size() >= 3, 5000);
+        QVERIFY(!heartbeatsOf(QStringLiteral("worker-1")).front().stats.is_null()); // cpu and memory by default
+
+        agent.kill();
+        agent.waitForFinished();
+        QElapsedTimer killed;
+        killed.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!signalsOf(QStringLiteral("heartbeat.missed"), QStringLiteral("worker-1")).empty(), 5000);
+        // Deadline = last heartbeat + interval + grace (2 s); at most 1 s later.
+        QVERIFY2(killed.elapsed() <= 3000, qPrintable(QString::number(killed.elapsed())));
+        const QString missedId = signalsOf(QStringLiteral("heartbeat.missed"), QStringLiteral("worker-1")).back().id;
+        RunFilter completed;
+        completed.triggerId = missedId;
+        completed.status = RunStatus::Completed;
+        QTRY_VERIFY_WITH_TIMEOUT(!m_store->listRuns(completed, PageRequest {})->items.empty(), 10000);
+        IncidentFilter open;
+        open.status = IncidentStatus::Open;
+        open.resourceId = QStringLiteral("worker-1");
+        QTRY_COMPARE_WITH_TIMEOUT(m_store->listIncidents(open, PageRequest {})->items.size(), std::size_t(1), 10000);
+
+        agent.start(QStringLiteral(VIGIL_AGENT_PATH), args);
+        QVERIFY(agent.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(!signalsOf(QStringLiteral("heartbeat.recovered"), QStringLiteral("worker-1")).empty(), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_store->listIncidents(open, PageRequest {})->items.size(), std::size_t(0), 10000);
+        ::kill(pid_t(agent.processId()), SIGTERM);
+        QVERIFY(agent.waitForFinished(5000));
+        QCOMPARE(agent.exitCode(), 0);
+    }
+
     void sigtermLosesNoAcknowledgedHeartbeat()
     {
         QVERIFY(startVigild());

@@ -167,7 +167,8 @@ private Q_SLOTS:
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
             env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config")));
             process.setProcessEnvironment(env);
-            process.start(QStringLiteral(VIGILD_PATH), { QStringLiteral("--db"), m_url });
+            process.start(QStringLiteral(VIGILD_PATH),
+                          { QStringLiteral("--db"), m_url, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0") });
             QVERIFY(process.waitForStarted());
             // "starting" is logged once the handler is installed and before the database
             // and the engine start: the signal lands in the middle of the start.
