@@ -56,7 +56,7 @@ struct Daemon
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), g_dir->filePath(QStringLiteral("config")));
-        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("vigil.*.info=false"));
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("vigil.*.info=false;vigil.app.info=true"));
         process.setProcessEnvironment(env);
         process.start(QCoreApplication::applicationDirPath() + QStringLiteral("/../../app/vigild"),
                       { QStringLiteral("--db"), g_url, QStringLiteral("--table-prefix"), prefix,
@@ -65,23 +65,14 @@ struct Daemon
         QByteArray log;
         QElapsedTimer waited;
         waited.start();
-        static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
-        // Info logging is off: find the port from the process's sockets instead.
-        while (waited.elapsed() < 60000 && process.state() == QProcess::Running) {
+        static const QRegularExpression listening(QStringLiteral("vigil\\.app: listening on [^:]+:(\\d+)"));
+        while (waited.elapsed() < 120000 && process.state() == QProcess::Running) {
             process.waitForReadyRead(200);
             log += process.readAllStandardError();
-            QProcess ss;
-            ss.start(QStringLiteral("ss"), { QStringLiteral("-Hltnp") });
-            ss.waitForFinished();
-            const QString out = QString::fromUtf8(ss.readAllStandardOutput());
-            for (const QString &line : out.split(QLatin1Char('\n'))) {
-                if (line.contains(QStringLiteral("pid=%1,").arg(process.processId()))) {
-                    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("127\\.0\\.0\\.1:(\\d+)")).match(line);
-                    if (m.hasMatch()) {
-                        port = m.captured(1).toUShort();
-                        return true;
-                    }
-                }
+            const QRegularExpressionMatch m = listening.match(QString::fromUtf8(log));
+            if (m.hasMatch()) {
+                port = m.captured(1).toUShort();
+                return true;
             }
         }
         std::fprintf(stderr, "vigild did not start: %s\n", log.constData());
