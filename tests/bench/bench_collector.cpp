@@ -56,7 +56,7 @@ struct Daemon
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), g_dir->filePath(QStringLiteral("config")));
-        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("vigil.*.info=false;vigil.app.info=true"));
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("vigil.*.debug=false"));
         process.setProcessEnvironment(env);
         process.start(QCoreApplication::applicationDirPath() + QStringLiteral("/../../app/vigild"),
                       { QStringLiteral("--db"), g_url, QStringLiteral("--table-prefix"), prefix,
