@@ -122,6 +122,30 @@ private Q_SLOTS:
         QVERIFY(options->token.isEmpty());
     }
 
+    void tokenIsGeneratedOnceAndKept()
+    {
+        QTemporaryDir dir;
+        const QString ini = dir.filePath(QStringLiteral("vigild.ini"));
+        Result<CommonOptions> first = resolve({ QStringLiteral("--config"), ini }, QProcessEnvironment());
+        QVERIFY(first.ok());
+        bool generated = false;
+        const QString token = ensureToken(*first, &generated);
+        QVERIFY(generated);
+        QCOMPARE(token.size(), 64); // 32 random bytes as hex
+        // The next start reads it back from the settings and generates nothing.
+        Result<CommonOptions> second = resolve({ QStringLiteral("--config"), ini }, QProcessEnvironment());
+        QCOMPARE(second->token, token);
+        QCOMPARE(ensureToken(*second, &generated), token);
+        QVERIFY(!generated);
+        // A token given on the command line wins and is not written over the kept one.
+        Result<CommonOptions> flagged
+            = resolve({ QStringLiteral("--config"), ini, QStringLiteral("--token"), QStringLiteral("mine") },
+                      QProcessEnvironment());
+        QCOMPARE(ensureToken(*flagged, &generated), QStringLiteral("mine"));
+        QVERIFY(!generated);
+        QCOMPARE(QSettings(ini, QSettings::IniFormat).value(QStringLiteral("http/token")).toString(), token);
+    }
+
     void badListenIsAnError()
     {
         QProcessEnvironment env;

@@ -138,23 +138,4 @@ Result<Json> smallBody(const QByteArray &body, std::initializer_list<const char 
     return parsed;
 }
 
-bool isValidAgentId(QStringView id)
-{
-    if (id.isEmpty() || id.size() > 128)
-        return false;
-    return std::all_of(id.begin(), id.end(), [](QChar c) {
-        const char16_t u = c.unicode();
-        return (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9') || u == u'.'
-            || u == u'_' || u == u':' || u == u'@' || u == u'-';
-    });
-}
-
-Status checkAgentId(QStringView id)
-{
-    if (isValidAgentId(id))
-        return {};
-    return makeError(ErrorCode::Invalid,
-                     QStringLiteral("id: \"%1\" is not an agent id (1 to 128 of A-Z a-z 0-9 . _ : @ -)").arg(id));
-}
-
 } // namespace vigil::api

@@ -65,10 +65,6 @@ Result<Json> objectBody(const QByteArray &body, bool required);
 // an object, and without other fields, so that a typo does not pass silently.
 Result<Json> smallBody(const QByteArray &body, std::initializer_list<const char *> known);
 
-// [A-Za-z0-9._:@-]{1,128}
-bool isValidAgentId(QStringView id);
-Status checkAgentId(QStringView id);
-
 // {"items": [...], "nextCursor": ...} of a store page.
 template<typename T>
 Json pageJson(const Page<T> &page, QStringView list)

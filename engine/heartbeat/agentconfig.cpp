@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "heartbeat/agentconfig.h"
 
+#include "model/agent.h"
 #include "model/json.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QRegularExpression>
 #include <algorithm>
 #include <initializer_list>
 
@@ -171,12 +171,6 @@ AgentConfig defaultAgentConfig()
     target.url = QUrl(kDefaultUrl);
     config.targets.push_back(target);
     return config;
-}
-
-bool isValidAgentId(const QString &id)
-{
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._:@-]{1,128}$"));
-    return pattern.match(id).hasMatch();
 }
 
 Result<AgentConfig> parseAgentConfig(const QByteArray &text)

@@ -78,9 +78,6 @@ AgentConfig defaultAgentConfig();
 // Parses a config file's text. Key files are not read here (see resolveAgentConfig).
 Result<AgentConfig> parseAgentConfig(const QByteArray &text);
 
-// An agent id the collector accepts: [A-Za-z0-9._:@-]{1,128}.
-bool isValidAgentId(const QString &id);
-
 // The configuration the agent runs with: the file at `path` (none when empty) parsed, the
 // overrides applied, empty agent ids replaced by `hostName`, and key files read (relative to
 // the file's folder). Errors name the file and the field.

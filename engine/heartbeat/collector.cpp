@@ -20,20 +20,6 @@
 
 namespace vigil {
 
-bool isValidAgentId(QStringView id)
-{
-    if (id.isEmpty() || id.size() > 128)
-        return false;
-    for (const QChar c : id) {
-        const char16_t u = c.unicode();
-        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '.'
-            || u == '_' || u == ':' || u == '@' || u == '-';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 namespace {
 
 qint64 nowMs()
@@ -71,6 +57,15 @@ struct Beat
 };
 
 constexpr qsizetype kMaxMessage = 10 * 1024;
+
+// The signature check for an agent with a key (none: nothing to check).
+Status checkSignature(const liveness::Entry &entry, const QByteArray &timestamp, const QByteArray &signature,
+                      const QByteArray &body)
+{
+    if (!entry.key)
+        return {};
+    return signing::verify(*entry.key, timestamp, signature, body, QDateTime::currentDateTimeUtc());
+}
 
 Result<Beat> parseBeat(const QHttpServerRequest &request, HeartbeatKind kind, std::optional<int> exitCode)
 {
@@ -261,15 +256,13 @@ Collector::Collector(CollectorOptions options, EngineHost *engine, QObject *pare
 
 void Collector::Private::sweepRetention()
 {
-    {
-        const QDateTime cutoff = QDateTime::currentDateTimeUtc().addSecs(-qint64(options.retention.count()) * 3600);
-        onWriter([p = this, cutoff] {
-            if (Result<qint64> removed = p->writerStore->deleteHeartbeatsBefore(cutoff); !removed)
-                qCWarning(lcCollector).noquote() << "retention:" << removed.error().message;
-            else if (*removed > 0)
-                qCInfo(lcCollector) << "retention removed" << *removed << "heartbeats";
-        });
-    }
+    const QDateTime cutoff = QDateTime::currentDateTimeUtc().addSecs(-qint64(options.retention.count()) * 3600);
+    onWriter([this, cutoff] {
+        if (Result<qint64> removed = writerStore->deleteHeartbeatsBefore(cutoff); !removed)
+            qCWarning(lcCollector).noquote() << "retention:" << removed.error().message;
+        else if (*removed > 0)
+            qCInfo(lcCollector) << "retention removed" << *removed << "heartbeats";
+    });
 }
 
 Collector::~Collector()
@@ -358,10 +351,8 @@ Result<quint16> Collector::start()
     d->server.route(int(Method::Get), QStringLiteral("/status/{id}"),
                     http::SyncHandler([this](const QHttpServerRequest &, const http::PathArgs &args) {
                         const QString &id = args.at(0);
-                        if (!isValidAgentId(id))
-                            return http::Response::error(
-                                400, QStringLiteral("invalid"),
-                                QStringLiteral("agent id: expected 1 to 128 of A-Z a-z 0-9 . _ : @ -"));
+                        if (Status valid = checkAgentId(id); !valid)
+                            return http::Response::error(valid.error());
                         const liveness::Entry *entry = d->tracker.find(id);
                         if (!entry)
                             return http::Response::error(404, QStringLiteral("not_found"),
@@ -421,9 +412,8 @@ void Collector::Private::handle(const QHttpServerRequest &request, const http::P
         return;
     }
     const QString id = args.at(0);
-    if (!isValidAgentId(id)) {
-        reject(std::move(responder), QStringLiteral("bad_id"),
-               makeError(ErrorCode::Invalid, QStringLiteral("agent id: expected 1 to 128 of A-Z a-z 0-9 . _ : @ -")));
+    if (Status valid = checkAgentId(id); !valid) {
+        reject(std::move(responder), QStringLiteral("bad_id"), valid.error());
         return;
     }
     if (request.body().size() > options.limits.maxBody) {
@@ -440,9 +430,6 @@ void Collector::Private::handle(const QHttpServerRequest &request, const http::P
     }
     const liveness::Entry *entry = tracker.find(id);
     if (!entry) {
-        if (!lookups.count(id) && registeredInBatch.contains(id)) {
-            // cannot happen: registered agents are in the tracker
-        }
         // Another node (or the API) may know it: ask the database once, then come back.
         auto shared = std::make_shared<http::Responder>(std::move(responder));
         auto requestCopy = std::make_shared<Beat>(std::move(beat).value());
@@ -464,26 +451,19 @@ void Collector::Private::handle(const QHttpServerRequest &request, const http::P
                 batch.newAgents.push_back(agent);
                 registeredInBatch.insert(id);
                 qCInfo(lcCollector) << "registered agent" << id;
-            } else if (found->key) {
-                if (Status verified = signing::verify(*found->key, timestamp, signature, body,
-                                                      QDateTime::currentDateTimeUtc());
-                    !verified) {
-                    reject(std::move(*shared), QStringLiteral("signature"), verified.error());
-                    return;
-                }
+            } else if (Status verified = checkSignature(*found, timestamp, signature, body); !verified) {
+                reject(std::move(*shared), QStringLiteral("signature"), verified.error());
+                return;
             }
             accept(id, std::move(*requestCopy), source, std::move(*shared), startedNs);
         });
         return;
     }
-    if (entry->key) {
-        if (Status verified = signing::verify(*entry->key, request.value(signing::timestampHeader),
-                                              request.value(signing::signatureHeader), request.body(),
-                                              QDateTime::currentDateTimeUtc());
-            !verified) {
-            reject(std::move(responder), QStringLiteral("signature"), verified.error());
-            return;
-        }
+    if (Status verified = checkSignature(*entry, request.value(signing::timestampHeader),
+                                         request.value(signing::signatureHeader), request.body());
+        !verified) {
+        reject(std::move(responder), QStringLiteral("signature"), verified.error());
+        return;
     }
     accept(id, std::move(beat).value(), request.remoteAddress(), std::move(responder), startedNs);
 }
@@ -665,8 +645,6 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
             else
                 reject(std::move(*waiter.responder), QStringLiteral("unavailable"), error);
         }
-        if (counters.accepted >= quint64(heartbeats))
-            counters.accepted -= quint64(heartbeats);
     } else {
         counters.stored += quint64(heartbeats);
         static const http::Response stored = http::Response::json(202, Json { { "status", "stored" } });

@@ -78,7 +78,7 @@ public:
 
     struct Counters
     {
-        quint64 accepted = 0;
+        quint64 accepted = 0; // taken into a batch (stored, or answered 503 if its commit failed)
         quint64 stored = 0;
         quint64 missedRaised = 0;
         quint64 recoveredRaised = 0;
@@ -102,9 +102,6 @@ private:
     struct Private;
     std::unique_ptr<Private> d;
 };
-
-// Agent ids: [A-Za-z0-9._:@-]{1,128}.
-bool isValidAgentId(QStringView id);
 
 } // namespace vigil
 

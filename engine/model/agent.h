@@ -74,6 +74,11 @@ struct Incident
     QDateTime updatedAt;
 };
 
+// Agent ids: [A-Za-z0-9._:@-]{1,128}, everywhere (collector, API, agent).
+bool isValidAgentId(QStringView id);
+// Invalid with a message naming the rule when `id` breaks it.
+Status checkAgentId(QStringView id);
+
 Json toJson(const Agent &agent); // without hmacKey; `hasKey` tells whether one is set
 Json toJson(const Heartbeat &heartbeat);
 Json toJson(const Incident &incident);

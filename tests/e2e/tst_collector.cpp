@@ -281,6 +281,37 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(openIncidents(), std::size_t(0), 10000);
     }
 
+    void importLoadsWorkflowsOrNothing()
+    {
+        const QString good = m_dir.filePath(QStringLiteral("good.json"));
+        const QString bad = m_dir.filePath(QStringLiteral("bad.json"));
+        auto write = [](const QString &path, const QByteArray &text) {
+            QFile file(path);
+            return file.open(QIODevice::WriteOnly) && file.write(text) == text.size();
+        };
+        const QByteArray one = R"({"tenantId": "acme", "name": "log misses", "triggerType": "heartbeat.missed",
+            "steps": [{"type": "action", "name": "log", "config": {"message": "missed"}}], "isEnabled": true})";
+        QVERIFY(write(good, "[" + one + "," + QByteArray(one).replace("log misses", "log again") + "]"));
+        // The second definition names a handler nobody registered: the file loads nothing.
+        QVERIFY(write(bad, "[" + one + "," + QByteArray(one).replace("\"name\": \"log\"", "\"name\": \"nobody\"") + "]"));
+
+        QVERIFY(startVigild({ QStringLiteral("--import"), good }));
+        DefinitionFilter acme;
+        acme.tenantId = QStringLiteral("acme");
+        QCOMPARE(m_store->listDefinitions(acme, PageRequest {})->items.size(), std::size_t(2));
+        QCOMPARE(m_vigild->terminate(), 0);
+
+        VigildProcess refused;
+        QVERIFY(!refused.start(QStringLiteral(VIGILD_PATH), m_dir.path(),
+                               { QStringLiteral("--db"), m_url, QStringLiteral("--table-prefix"), m_prefix,
+                                 QStringLiteral("--import"), bad }));
+        refused.process.waitForFinished(10000); // start() came back because it ended
+        QCOMPARE(refused.process.state(), QProcess::NotRunning);
+        QVERIFY(refused.process.exitCode() != 0);
+        QVERIFY2(refused.stderrText().contains("nobody"), refused.stderrText().constData());
+        QCOMPARE(m_store->listDefinitions(acme, PageRequest {})->items.size(), std::size_t(2));
+    }
+
     void killedAgentIsMissedAndRecovers()
     {
         // The issue's scenario with real processes: vigil-agent at a 1 s interval, signed.
