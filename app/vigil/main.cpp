@@ -2,8 +2,10 @@
 // vigil: the desktop dashboard. Parses the common options and shows the main window; the
 // store, engine and collector run in worker threads (never on the GUI thread).
 
+#include "app/mainwindow.h"
+#include "backend/backend.h"
 #include "config/commonoptions.h"
-#include "mainwindow.h"
+#include "settings/settings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,7 +45,19 @@ int main(int argc, char *argv[])
         return 2;
     }
 
-    ui::MainWindow window;
+    CommonOptions resolved = options.value();
+    ui::Settings settings(resolved.settingsFile);
+    ui::BackendOptions backendOptions;
+    backendOptions.store = { resolved.databaseUrl, resolved.tablePrefix };
+    backendOptions.engine.commandAllowlist = settings.commandAllowlist();
+    backendOptions.collector.address = resolved.listen.address;
+    backendOptions.collector.port = resolved.listen.port;
+    backendOptions.collector.token = ensureToken(resolved);
+    backendOptions.collector.autoRegister = settings.autoRegister();
+    backendOptions.collector.retention = std::chrono::hours(24 * settings.retentionDays());
+    ui::Backend backend(backendOptions);
+    ui::MainWindow window(backend, settings);
     window.show();
+    backend.start();
     return app.exec();
 }

@@ -137,8 +137,9 @@ struct Waiter
     std::optional<http::Responder> responder;
     qint64 startedNs = 0;
     QString agentId;
-    // Called instead of the standard answer (pause/resume answer the agent).
-    std::function<void(http::Responder &&, const Status &)> answer;
+    // Instead of a responder: told when the batch committed (pause/resume, from the API or
+    // the dashboard, answer the stored agent).
+    std::function<void(const Status &)> committed;
 };
 
 struct Raise
@@ -227,7 +228,7 @@ struct Collector::Private
     void armDeadline();
     void onDeadline();
     void publish();
-    void pauseResume(const QString &id, bool pause, http::Responder &&responder);
+    void pauseResume(const QString &id, bool pause, std::function<void(Result<Agent>)> done);
     void selfBeat();
     void sweepRetention();
 };
@@ -385,21 +386,35 @@ Result<quint16> Collector::start()
 AdminApiHooks Collector::adminHooks()
 {
     AdminApiHooks hooks;
-    hooks.agentConfigured = [this](const Agent &agent) {
-        d->tracker.configure(agent, nowMs());
-        d->dirty.insert(agent.id);
-        d->armDeadline();
-    };
-    hooks.agentDeleted = [this](const QString &id) {
-        d->tracker.remove(id);
-        d->dirty.insert(id);
-    };
+    hooks.agentConfigured = [this](const Agent &agent) { agentConfigured(agent); };
+    hooks.agentDeleted = [this](const QString &id) { agentDeleted(id); };
     hooks.pauseResume = [this](const QString &id, bool pause, http::Responder &&responder) {
-        d->pauseResume(id, pause, std::move(responder));
+        auto shared = std::make_shared<http::Responder>(std::move(responder));
+        setPaused(id, pause, [shared](const Result<Agent> &agent) {
+            shared->send(agent ? http::Response::json(200, toJson(*agent)) : http::Response::error(agent.error()));
+        });
     };
     hooks.collectorMetrics = [this] { return metricsText(); };
     hooks.healthy = [this] { return !d->stopping && d->writerStore != nullptr; };
     return hooks;
+}
+
+void Collector::agentConfigured(const Agent &agent)
+{
+    d->tracker.configure(agent, nowMs());
+    d->dirty.insert(agent.id);
+    d->armDeadline();
+}
+
+void Collector::agentDeleted(const QString &id)
+{
+    d->tracker.remove(id);
+    d->dirty.insert(id);
+}
+
+void Collector::setPaused(const QString &id, bool pause, std::function<void(Result<Agent>)> done)
+{
+    d->pauseResume(id, pause, std::move(done));
 }
 
 void Collector::Private::handle(const QHttpServerRequest &request, const http::PathArgs &args,
@@ -638,23 +653,21 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
                                       QStringLiteral("the database cannot take heartbeats right now: %1")
                                           .arg(result.error().message));
         for (Waiter &waiter : done) {
-            if (!waiter.responder)
-                continue;
-            if (waiter.answer)
-                waiter.answer(std::move(*waiter.responder), error);
-            else
+            if (waiter.committed)
+                waiter.committed(error);
+            else if (waiter.responder)
                 reject(std::move(*waiter.responder), QStringLiteral("unavailable"), error);
         }
     } else {
         counters.stored += quint64(heartbeats);
         static const http::Response stored = http::Response::json(202, Json { { "status", "stored" } });
         for (Waiter &waiter : done) {
-            if (!waiter.responder)
-                continue;
-            if (waiter.answer) {
-                waiter.answer(std::move(*waiter.responder), Status());
+            if (waiter.committed) {
+                waiter.committed(Status());
                 continue;
             }
+            if (!waiter.responder)
+                continue;
             waiter.responder->send(stored);
             ingestLatency.observe(double(clock.nsecsElapsed() - waiter.startedNs) / 1e9);
         }
@@ -796,30 +809,27 @@ void Collector::Private::publish()
     Q_EMIT q->agentsChanged(snapshots);
 }
 
-void Collector::Private::pauseResume(const QString &id, bool pause, http::Responder &&responder)
+void Collector::Private::pauseResume(const QString &id, bool pause, std::function<void(Result<Agent>)> done)
 {
     const qint64 now = nowMs();
     std::optional<liveness::Change> change = pause ? tracker.pause(id, now) : tracker.resume(id, now);
     if (!change) {
-        responder.send(http::Response::error(404, QStringLiteral("not_found"), QStringLiteral("agent %1 not found").arg(id)));
+        done(makeError(ErrorCode::NotFound, QStringLiteral("agent %1 not found").arg(id)));
         return;
     }
     addUpdate(*change, std::nullopt, false);
     dirty.insert(id);
     armDeadline();
     Waiter waiter;
-    waiter.responder = std::move(responder);
     waiter.agentId = id;
-    waiter.answer = [this, id](http::Responder &&r, const Status &status) {
+    waiter.committed = [this, id, done = std::move(done)](const Status &status) {
         if (!status) {
-            r.send(http::Response::error(status.error()));
+            done(status.error());
             return;
         }
-        auto shared = std::make_shared<http::Responder>(std::move(r));
-        onWriter([this, id, shared] {
+        onWriter([this, id, done] {
             Result<Agent> agent = writerStore->getAgent(id);
-            http::Response response = agent ? http::Response::json(200, toJson(*agent)) : http::Response::error(agent.error());
-            onCollector([shared, response] { shared->send(response); });
+            onCollector([done, agent] { done(agent); });
         });
     };
     waiters.push_back(std::move(waiter));

@@ -75,6 +75,12 @@ public:
     quint16 port() const;
     // What the admin API needs of the liveness side (agent changes, pause/resume, metrics).
     AdminApiHooks adminHooks();
+    // The same for the dashboard. Call these on the collector thread, after the store
+    // committed the change; `done` runs on the collector thread once the pause or resume is
+    // stored, with the stored agent.
+    void agentConfigured(const Agent &agent);
+    void agentDeleted(const QString &id);
+    void setPaused(const QString &id, bool pause, std::function<void(Result<Agent>)> done);
 
     struct Counters
     {

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The dashboard's window: a sidebar of views (Overview, Fleet, Runs, Workflows, Signals,
+// Incidents), a status bar with the fleet's counts by state, the listen address and the
+// database, and the tray icon. It owns no data: each view asks the Backend.
+
+#include <QMainWindow>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace vigil::ui {
+
+class Backend;
+class Settings;
+class TrayNotifier;
+
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+public:
+    enum class View { Overview, Fleet, Runs, Workflows, Signals, Incidents };
+    Q_ENUM(View)
+
+    MainWindow(Backend &backend, Settings &settings, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void showView(View view);
+    QWidget *viewWidget(View view) const;
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void addView(View view, QWidget *widget, const QIcon &icon, const QString &title, const QKeySequence &shortcut);
+    void createMenus();
+    void onStarted();
+    void onStartFailed(const QString &message);
+
+    Backend &m_backend;
+    Settings &m_settings;
+    QListWidget *m_sidebar = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    QLabel *m_counts = nullptr;
+    QLabel *m_listen = nullptr;
+    QLabel *m_database = nullptr;
+    TrayNotifier *m_tray = nullptr;
+};
+
+} // namespace vigil::ui
