@@ -5,10 +5,12 @@
 #include "app/mainwindow.h"
 #include "backend/backend.h"
 #include "config/commonoptions.h"
+#include "config/serveroptions.h"
 #include "settings/settings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QHostInfo>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
@@ -38,10 +40,17 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     CommonOptionParser common;
     common.addTo(parser);
+    ServerOptionParser server;
+    server.addTo(parser);
     parser.process(app);
     const Result<CommonOptions> options = common.resolve(parser);
     if (!options) {
         std::fprintf(stderr, "vigil: %s\n", qPrintable(options.error().message));
+        return 2;
+    }
+    const Result<ServerOptions> serverOptions = server.resolve(parser, options->settingsFile);
+    if (!serverOptions) {
+        std::fprintf(stderr, "vigil: %s\n", qPrintable(serverOptions.error().message));
         return 2;
     }
 
@@ -53,8 +62,11 @@ int main(int argc, char *argv[])
     backendOptions.collector.address = resolved.listen.address;
     backendOptions.collector.port = resolved.listen.port;
     backendOptions.collector.token = ensureToken(resolved);
-    backendOptions.collector.autoRegister = settings.autoRegister();
-    backendOptions.collector.retention = std::chrono::hours(24 * settings.retentionDays());
+    backendOptions.collector.autoRegister = serverOptions->autoRegister;
+    backendOptions.collector.retention = std::chrono::hours(24 * serverOptions->retentionDays);
+    backendOptions.collector.selfAgentId = QStringLiteral("vigil@") + QHostInfo::localHostName();
+    backendOptions.importFile = serverOptions->importFile;
+    backendOptions.demoAgents = serverOptions->demoAgents;
     ui::Backend backend(backendOptions);
     ui::MainWindow window(backend, settings);
     window.show();

@@ -4,11 +4,13 @@
 
 #include "api/adminapi.h"
 #include "config/commonoptions.h"
+#include "config/serveroptions.h"
 #include "core/logging.h"
 #include "core/shutdownsignals.h"
 #include "store/databasereport.h"
 #include "store/store.h"
 #include "heartbeat/collectorhost.h"
+#include "heartbeat/demofleet.h"
 #include "model/workflow.h"
 #include "workflow/enginehost.h"
 #include "workflow/importer.h"
@@ -56,18 +58,8 @@ int main(int argc, char *argv[])
                                                                  "Open and migrate the database, print its schema "
                                                                  "version and each table's row count, and exit."));
     parser.addOption(checkDb);
-    const QCommandLineOption noAutoRegister(
-        QStringLiteral("no-auto-register"),
-        QCoreApplication::translate("vigild", "Answer 404 to heartbeats of unknown agents instead of registering them."));
-    const QCommandLineOption importFile(
-        QStringLiteral("import"),
-        QCoreApplication::translate("vigild", "Load workflow definitions (one, or a JSON array) from FILE at start."),
-        QStringLiteral("file"));
-    const QCommandLineOption retentionDays(
-        QStringLiteral("retention-days"),
-        QCoreApplication::translate("vigild", "Keep heartbeat history this many days (default 7)."),
-        QStringLiteral("days"), QStringLiteral("7"));
-    parser.addOptions({ noAutoRegister, importFile, retentionDays });
+    ServerOptionParser server;
+    server.addTo(parser);
     parser.process(app);
 
     const Result<CommonOptions> options = common.resolve(parser);
@@ -90,10 +82,9 @@ int main(int argc, char *argv[])
         return 0;
     }
 
-    bool retentionOk = false;
-    const int retention = parser.value(retentionDays).toInt(&retentionOk);
-    if (!retentionOk || retention < 1)
-        return fail(QStringLiteral("--retention-days: expected a whole number of days, at least 1"), 2);
+    const Result<ServerOptions> serverOptions = server.resolve(parser, options->settingsFile);
+    if (!serverOptions)
+        return fail(serverOptions.error().message, 2);
 
     qCInfo(lcApp).noquote() << "database ready:" << store.value()->describe();
     store.value().reset(); // the engine thread opens its own connection
@@ -105,8 +96,8 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("cannot start the engine: %1").arg(started.error().message));
     qCInfo(lcApp) << "engine running";
 
-    if (parser.isSet(importFile)) {
-        if (const Status imported = importWorkflows(engine, parser.value(importFile)); !imported)
+    if (!serverOptions->importFile.isEmpty()) {
+        if (const Status imported = importWorkflows(engine, serverOptions->importFile); !imported)
             return fail(imported.error().message);
     }
 
@@ -121,8 +112,8 @@ int main(int argc, char *argv[])
     collectorOptions.address = resolved.listen.address;
     collectorOptions.port = resolved.listen.port;
     collectorOptions.token = token;
-    collectorOptions.autoRegister = !parser.isSet(noAutoRegister);
-    collectorOptions.retention = std::chrono::hours(24 * retention);
+    collectorOptions.autoRegister = serverOptions->autoRegister;
+    collectorOptions.retention = std::chrono::hours(24 * serverOptions->retentionDays);
     collectorOptions.selfAgentId = QStringLiteral("vigild@") + QHostInfo::localHostName();
     collectorOptions.installRoutes = [&engine, token](http::Server &server, Collector &collector) {
         installAdminApi(server, engine, token, collector.adminHooks());
@@ -134,8 +125,23 @@ int main(int argc, char *argv[])
     // Tests and scripts read the bound port from this line (with --listen ...:0).
     qCInfo(lcApp).noquote() << "listening on" << QStringLiteral("%1:%2").arg(resolved.listen.address.toString()).arg(*port);
 
-    QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [&engine, &collector](int number) {
+    std::unique_ptr<DemoFleet> demo;
+    if (serverOptions->demoAgents > 0) {
+        DemoFleetOptions demoOptions;
+        const QHostAddress address = resolved.listen.address == QHostAddress::Any || resolved.listen.address == QHostAddress::AnyIPv4
+            ? QHostAddress(QHostAddress::LocalHost)
+            : resolved.listen.address;
+        demoOptions.baseUrl = QUrl(QStringLiteral("http://%1:%2").arg(address.toString()).arg(*port));
+        demoOptions.token = token;
+        demoOptions.agents = serverOptions->demoAgents;
+        demo = std::make_unique<DemoFleet>(demoOptions);
+        demo->start();
+        qCInfo(lcApp) << "demo fleet of" << serverOptions->demoAgents << "agents started";
+    }
+
+    QObject::connect(&shutdown, &ShutdownSignals::shutdownRequested, &app, [&engine, &collector, &demo](int number) {
         qCInfo(lcApp) << "signal" << number << "received, shutting down";
+        demo.reset();
         collector.stop(); // stop accepting, commit and answer what was accepted
         engine.stop();    // running handlers get the shutdown grace to finish
         QCoreApplication::quit();

@@ -7,6 +7,10 @@
 
 #include <QMainWindow>
 
+namespace vigil {
+struct WorkflowRun;
+}
+
 class QLabel;
 class QListWidget;
 class QStackedWidget;
@@ -14,6 +18,7 @@ class QStackedWidget;
 namespace vigil::ui {
 
 class Backend;
+class Navigator;
 class Settings;
 class TrayNotifier;
 
@@ -28,19 +33,27 @@ public:
     ~MainWindow() override;
 
     void showView(View view);
+    View currentView() const;
     QWidget *viewWidget(View view) const;
+    Navigator &navigator() const { return *m_navigator; }
+    TrayNotifier &tray() const { return *m_tray; }
+    void openSettings();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
-    void addView(View view, QWidget *widget, const QIcon &icon, const QString &title, const QKeySequence &shortcut);
+    void createViews();
+    QWidget *createView(View view);
     void createMenus();
     void onStarted();
     void onStartFailed(const QString &message);
+    void onRunsChanged(const QList<vigil::WorkflowRun> &runs);
+    void setFleetCounts(int up, int late, int down, int paused, int fresh);
 
     Backend &m_backend;
     Settings &m_settings;
+    Navigator *m_navigator = nullptr;
     QListWidget *m_sidebar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QLabel *m_counts = nullptr;

@@ -28,7 +28,13 @@ public:
     {
         connect(&engine, &Engine::runChanged, this, [this](const WorkflowRun &run) {
             WorkflowRun head = run;
-            head.definitionSnapshot = {}; // views need the head; the snapshot is read on demand
+            // Views need the head and the workflow's name; the steps are read on demand.
+            WorkflowDefinition slim;
+            slim.id = run.definitionSnapshot.id;
+            slim.name = run.definitionSnapshot.name;
+            slim.version = run.definitionSnapshot.version;
+            slim.triggerType = run.definitionSnapshot.triggerType;
+            head.definitionSnapshot = std::move(slim);
             m_runs.insert(run.id, std::move(head));
             arm();
         });
