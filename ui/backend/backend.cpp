@@ -24,17 +24,12 @@ constexpr int kFrameIntervalMs = 100; // at most ten frames a second
 class EngineFrames final : public QObject
 {
 public:
-    EngineFrames(Engine &engine, Backend *backend) : QObject(&engine), m_backend(backend)
+    EngineFrames(Engine &engine, Backend *backend) : QObject(&engine), m_engine(engine), m_backend(backend)
     {
         connect(&engine, &Engine::runChanged, this, [this](const WorkflowRun &run) {
             WorkflowRun head = run;
             // Views need the head and the workflow's name; the steps are read on demand.
-            WorkflowDefinition slim;
-            slim.id = run.definitionSnapshot.id;
-            slim.name = run.definitionSnapshot.name;
-            slim.version = run.definitionSnapshot.version;
-            slim.triggerType = run.definitionSnapshot.triggerType;
-            head.definitionSnapshot = std::move(slim);
+            head.definitionSnapshot = slimDefinition(run);
             m_runs.insert(run.id, std::move(head));
             arm();
         });
@@ -47,6 +42,7 @@ public:
             arm();
         });
         connect(&engine, &Engine::workflowChanged, this, [this](const QString &id) {
+            m_names.remove(id); // renamed, perhaps
             if (!m_workflows.contains(id))
                 m_workflows.push_back(id);
             arm();
@@ -63,6 +59,32 @@ public:
     }
 
 private:
+    // The engine announces run heads (without their snapshot): name them from a cache.
+    WorkflowDefinition slimDefinition(const WorkflowRun &run)
+    {
+        WorkflowDefinition slim;
+        slim.id = run.definitionId;
+        if (!run.definitionSnapshot.name.isEmpty()) {
+            slim.name = run.definitionSnapshot.name;
+            slim.version = run.definitionSnapshot.version;
+            slim.triggerType = run.definitionSnapshot.triggerType;
+            m_names.insert(run.definitionId, slim);
+            return slim;
+        }
+        auto cached = m_names.constFind(run.definitionId);
+        if (cached != m_names.constEnd())
+            return *cached;
+        if (Result<WorkflowDefinition> definition = m_engine.store().getDefinition(run.definitionId)) {
+            slim.name = definition->name;
+            slim.version = definition->version;
+            slim.triggerType = definition->triggerType;
+        } else {
+            slim.name = run.definitionId; // deleted since: its id is all there is
+        }
+        m_names.insert(run.definitionId, slim);
+        return slim;
+    }
+
     void arm()
     {
         if (!m_timer.isActive())
@@ -95,7 +117,9 @@ private:
             Qt::QueuedConnection);
     }
 
+    Engine &m_engine;
     Backend *m_backend;
+    QHash<QString, WorkflowDefinition> m_names;
     QHash<QString, WorkflowRun> m_runs;
     QHash<QString, WorkflowStepRun> m_steps;
     QList<TriggerEnvelope> m_signals;

@@ -40,6 +40,7 @@ void registerBuiltins(Registry &registry)
     builtins::registerRunCommand(registry);
     builtins::registerIncidents(registry);
     builtins::registerExpression(registry);
+    builtins::registerHeartbeatTriggers(registry);
 }
 
 } // namespace vigil

@@ -23,6 +23,7 @@ void registerHttp(Registry &registry); // http_request, http_check
 void registerRunCommand(Registry &registry); // run_command
 void registerIncidents(Registry &registry); // create/resolve_incident, set_agent_state, agent_down
 void registerExpression(Registry &registry); // expression
+void registerHeartbeatTriggers(Registry &registry); // heartbeat.missed, .recovered, .failed
 
 // One entry of a configSchema, written as a table row.
 inline ConfigField field(const char *name, ConfigField::Type type, bool required, Json defaultValue,
