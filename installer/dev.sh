@@ -29,6 +29,8 @@ case "$command" in
 run)
     installer/install-deps.sh run
     build
+    # With no options of the user's, a demo fleet so a newcomer sees the dashboard alive.
+    [[ $# -eq 0 ]] && set -- --demo 40
     if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
         echo "dev.sh: no display; running the dashboard under Xvfb (use ssh -X or a desktop session to see it)"
         exec xvfb-run -a -s "-screen 0 1440x900x24" build/app/vigil "$@"
