@@ -102,7 +102,7 @@ QVariant IncidentsModel::data(const QModelIndex &index, int role) const
     switch (Columns(index.column())) {
     case TitleColumn: return incident.title;
     case SeverityColumn: return incident.severity;
-    case ResourceColumn: return incident.resourceType + QLatin1Char('/') + incident.resourceId;
+    case ResourceColumn: return QString(incident.resourceType + QLatin1Char('/') + incident.resourceId);
     case OpenedColumn: return formatTime(incident.openedAt);
     case ResolvedColumn: return incident.resolvedAt.isValid() ? formatTime(incident.resolvedAt) : QString();
     case RunColumn: return incident.runId.value_or(QString());

@@ -137,7 +137,7 @@ QVariant SignalsModel::data(const QModelIndex &index, int role) const
     case ResourceColumn:
         if (!signal.resourceId)
             return QString();
-        return signal.resourceType ? *signal.resourceType + QLatin1Char('/') + *signal.resourceId : *signal.resourceId;
+        return signal.resourceType ? QString(*signal.resourceType + QLatin1Char('/') + *signal.resourceId) : *signal.resourceId;
     case EnvironmentColumn: return signal.environment.value_or(QString());
     case IdColumn: return signal.id;
     case ColumnCount: break;

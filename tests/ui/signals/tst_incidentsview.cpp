@@ -55,7 +55,7 @@ private Q_SLOTS:
         m_t = std::make_unique<TestBackend>([](BackendOptions &options) { options.engine.seedDefaults = false; });
         QVERIFY2(m_t->start(), "backend did not start");
         createWorkflow("test.down", "[{\"type\":\"action\",\"name\":\"create_incident\",\"config\":"
-                                    "{\"title\":\"{{trigger.resourceId}} is down\",\"severity\":\"high\"}}]");
+                                    "{\"severity\":\"high\"}}]");
         createWorkflow("test.up", "[{\"type\":\"action\",\"name\":\"resolve_incident\"}]");
     }
 
@@ -74,7 +74,7 @@ private Q_SLOTS:
         QVERIFY(!first.isEmpty());
         // Run frames refresh the list (rate-limited).
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 2, 10000);
-        QCOMPARE(model->data(model->index(1, IncidentsModel::TitleColumn)).toString(), QStringLiteral("agent-1 is down"));
+        QCOMPARE(model->data(model->index(1, IncidentsModel::TitleColumn)).toString(), QStringLiteral("agent-1: test.down"));
         QCOMPARE(model->data(model->index(1, IncidentsModel::SeverityColumn)).toString(), QStringLiteral("high"));
 
         emitOne(QStringLiteral("test.up"), QStringLiteral("agent-1"));
