@@ -6,17 +6,19 @@
 
 #include "common/navigator.h"
 #include "runs/jsonview.h"
+#include "runs/messagebar.h"
 #include "runs/runsmodel.h"
 #include "runs/runsview.h"
 #include "runs/timelineview.h"
 #include "settings/settings.h"
-#include "testbackend.h"
+#include "support/testbackend.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QDir>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QTableView>
 
 #include <atomic>
 
@@ -115,8 +117,8 @@ private Q_SLOTS:
         QVERIFY(!runId.isEmpty());
         Navigator navigator;
         RunView view(*m_t->backend, navigator, runId);
-        QTRY_COMPARE_WITH_TIMEOUT(view.run().status, RunStatus::Failed, 10000);
-        QCOMPARE(storedStatus(runId), RunStatus::Failed);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Failed), 10000);
+        QCOMPARE(toString(storedStatus(runId)), toString(RunStatus::Failed));
         QVERIFY(view.retryAction()->isEnabled());
         QVERIFY(!view.cancelAction()->isEnabled());
         QVERIFY(view.replayAction()->isEnabled());
@@ -132,8 +134,8 @@ private Q_SLOTS:
 
         g_fail = false;
         view.retryAction()->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(view.run().status, RunStatus::Completed, 10000);
-        QCOMPARE(storedStatus(runId), RunStatus::Completed);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Completed), 10000);
+        QCOMPARE(toString(storedStatus(runId)), toString(RunStatus::Completed));
         QVERIFY(!view.retryAction()->isEnabled());
         // Two attempts now: the failed one and the retry.
         int attempts = 0;
@@ -147,7 +149,7 @@ private Q_SLOTS:
         const QString runId = emitOne(QStringLiteral("test.flaky"));
         Navigator navigator;
         RunView view(*m_t->backend, navigator, runId);
-        QTRY_COMPARE_WITH_TIMEOUT(view.run().status, RunStatus::Completed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Completed), 10000);
         QVERIFY(!view.retryAction()->isEnabled());
         view.retry(); // the engine refuses: the message bar says why
         QTRY_VERIFY(view.messageBar()->isVisible() || !view.messageBar()->text().isEmpty());
@@ -172,8 +174,8 @@ private Q_SLOTS:
         QTRY_VERIFY(std::any_of(view.timeline()->timeline().bars.begin(), view.timeline()->timeline().bars.end(),
                                 [](const TimelineBar &b) { return b.kind == TimelineBar::Kind::Waiting && b.open; }));
         view.cancelAction()->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(view.run().status, RunStatus::Canceled, 10000);
-        QCOMPARE(storedStatus(runId), RunStatus::Canceled);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Canceled), 10000);
+        QCOMPARE(toString(storedStatus(runId)), toString(RunStatus::Canceled));
         QVERIFY(!view.cancelAction()->isEnabled());
     }
 
@@ -185,7 +187,7 @@ private Q_SLOTS:
         RunsModel model(*m_t->backend);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         RunView view(*m_t->backend, navigator, runId);
-        QTRY_COMPARE_WITH_TIMEOUT(view.run().status, RunStatus::Completed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Completed), 10000);
         QTRY_VERIFY(model.rowOf(runId) >= 0);
 
         view.replayAction()->trigger();
@@ -215,7 +217,7 @@ private Q_SLOTS:
         QVERIFY(!runId.isEmpty());
         Navigator navigator;
         RunView view(*m_t->backend, navigator, runId);
-        QTRY_COMPARE_WITH_TIMEOUT(view.run().status, RunStatus::Completed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Completed), 10000);
         QTRY_COMPARE(view.timeline()->timeline().lanes.size(), size_t(3));
         grab(view, QStringLiteral("runview.png"));
 

@@ -6,7 +6,7 @@
 
 #include "common/navigator.h"
 #include "signals/incidentsmodel.h"
-#include "testbackend.h"
+#include "support/testbackend.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -81,7 +81,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, 10000);
         view.statusFilter()->setCurrentIndex(1); // resolved
         QTRY_COMPARE(model->rowCount(), 1);
-        QCOMPARE(model->incident(0).status, IncidentStatus::Resolved);
+        QCOMPARE(toString(model->incident(0).status), toString(IncidentStatus::Resolved));
         view.statusFilter()->setCurrentIndex(2); // all
         QTRY_COMPARE(model->rowCount(), 2);
 

@@ -7,7 +7,7 @@
 #include "common/navigator.h"
 #include "runs/jsonview.h"
 #include "signals/signalsmodel.h"
-#include "testbackend.h"
+#include "support/testbackend.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -98,7 +98,7 @@ private Q_SLOTS:
         QVERIFY(view.payload()->text().contains(QStringLiteral("\n  \"")));
 
         const QString id = view.model()->signal(row).id;
-        QSignalSpy runs(m_t->backend.get(), &Backend::runsChanged);
+        QSignalSpy runs(m_t->backend.get(), &vigil::ui::Backend::runsChanged);
         view.replayAction()->trigger();
         QTRY_VERIFY(view.findChild<QWidget *>()); // keeps the loop turning
         QTRY_VERIFY(!runs.isEmpty());
