@@ -57,6 +57,7 @@ RunsView::RunsView(Backend &backend, Settings &settings, Navigator &navigator, Q
     m_workflow->setMinimumContentsLength(18);
     m_tenant->setPlaceholderText(tr("Tenant"));
     m_tenant->setClearButtonEnabled(true);
+    m_tenant->setMaximumWidth(m_tenant->fontMetrics().averageCharWidth() * 24);
     m_range->addItem(tr("All time"), int(Range::All));
     m_range->addItem(tr("Last hour"), int(Range::Hour));
     m_range->addItem(tr("Last 24 hours"), int(Range::Day));
@@ -118,7 +119,7 @@ RunsView::RunsView(Backend &backend, Settings &settings, Navigator &navigator, Q
     const QByteArray state = m_settings.viewState(kViewStateName);
     if (state.isEmpty() || !m_table->horizontalHeader()->restoreState(state)) {
         const int em = m_table->fontMetrics().averageCharWidth();
-        const int widths[RunsModel::ColumnCount] = { 14, 28, 14, 30, 20, 12, 12, 30 };
+        const int widths[RunsModel::ColumnCount] = { 18, 28, 14, 36, 26, 14, 12, 36 };
         for (int column = 0; column < RunsModel::ColumnCount; ++column)
             m_table->setColumnWidth(column, widths[column] * em);
     }
@@ -261,7 +262,7 @@ void RunsView::retrySelected()
         return;
     retryRuns(m_backend, ids).then(this, [this](QFuture<ControlOutcome> future) {
         if (future.resultCount() > 0)
-            finishControl(future.result(), tr("%n runs retried.", nullptr, int(future.result().runIds.size())));
+            finishControl(future.result(), tr("Runs retried: %n", nullptr, int(future.result().runIds.size())));
     });
 }
 
@@ -279,8 +280,8 @@ void RunsView::replaySelected(bool dryRun)
         if (future.resultCount() == 0)
             return;
         const int count = int(future.result().runIds.size());
-        finishControl(future.result(), dryRun ? tr("%n dry-run replays started.", nullptr, count)
-                                              : tr("%n replays started.", nullptr, count));
+        finishControl(future.result(), dryRun ? tr("Dry-run replays started: %n", nullptr, count)
+                                              : tr("Replays started: %n", nullptr, count));
     });
 }
 
@@ -291,7 +292,7 @@ void RunsView::cancelSelected()
         return;
     cancelRuns(m_backend, ids).then(this, [this](QFuture<ControlOutcome> future) {
         if (future.resultCount() > 0)
-            finishControl(future.result(), tr("%n runs canceled.", nullptr, int(future.result().runIds.size())));
+            finishControl(future.result(), tr("Runs canceled: %n", nullptr, int(future.result().runIds.size())));
     });
 }
 

@@ -184,6 +184,10 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
             std::optional<QString> error = attempt.error;
             if (attempt.endedAt.isValid()) {
                 bar.endMs = at(attempt.endedAt);
+                // A parallel step's attempt ends when it parks; the step lasts as long as
+                // its branches.
+                if (last && step.stepType == StepType::Parallel && step.completedAt.isValid())
+                    bar.endMs = std::max(bar.endMs, at(step.completedAt));
             } else if (last && isFinished(step.status) && step.completedAt.isValid()) {
                 // A parked parallel step ends with its branches, not with its attempt.
                 bar.endMs = at(step.completedAt);

@@ -67,7 +67,7 @@ IncidentsView::IncidentsView(Backend &backend, Navigator &navigator, QWidget *pa
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_table->addAction(open);
     const int em = m_table->fontMetrics().averageCharWidth();
-    const int widths[IncidentsModel::ColumnCount] = { 40, 10, 28, 20, 20, 30 };
+    const int widths[IncidentsModel::ColumnCount] = { 40, 10, 28, 26, 26, 34 };
     for (int column = 0; column < IncidentsModel::ColumnCount; ++column)
         m_table->setColumnWidth(column, widths[column] * em);
     connect(m_model, &IncidentsModel::loadFailed, m_messages, &MessageBar::showError);

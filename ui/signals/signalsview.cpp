@@ -34,6 +34,8 @@ SignalsView::SignalsView(Backend &backend, Navigator &navigator, QWidget *parent
     m_type->setClearButtonEnabled(true);
     m_tenant->setPlaceholderText(tr("Tenant"));
     m_tenant->setClearButtonEnabled(true);
+    m_type->setMaximumWidth(m_type->fontMetrics().averageCharWidth() * 32);
+    m_tenant->setMaximumWidth(m_tenant->fontMetrics().averageCharWidth() * 24);
     connect(m_type, &QLineEdit::editingFinished, this, &SignalsView::applyFilter);
     connect(m_tenant, &QLineEdit::editingFinished, this, &SignalsView::applyFilter);
 
@@ -72,7 +74,7 @@ SignalsView::SignalsView(Backend &backend, Navigator &navigator, QWidget *parent
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_table->addActions({ m_replay, m_dryRun, m_showRuns });
     const int em = m_table->fontMetrics().averageCharWidth();
-    const int widths[SignalsModel::ColumnCount] = { 24, 20, 12, 14, 28, 12, 30 };
+    const int widths[SignalsModel::ColumnCount] = { 30, 20, 12, 14, 28, 14, 34 };
     for (int column = 0; column < SignalsModel::ColumnCount; ++column)
         m_table->setColumnWidth(column, widths[column] * em);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &SignalsView::currentChanged);
@@ -152,8 +154,8 @@ void SignalsView::replaySelected(bool dryRun)
         if (!outcome.errors.isEmpty())
             m_messages->showError(outcome.errors.join(QLatin1Char('\n')));
         else
-            m_messages->showInfo(dryRun ? tr("%n dry-run replays started.", nullptr, int(outcome.runIds.size()))
-                                        : tr("%n replays started.", nullptr, int(outcome.runIds.size())));
+            m_messages->showInfo(dryRun ? tr("Dry-run replays started: %n", nullptr, int(outcome.runIds.size()))
+                                        : tr("Replays started: %n", nullptr, int(outcome.runIds.size())));
     });
 }
 

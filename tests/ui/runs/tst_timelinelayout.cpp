@@ -120,7 +120,9 @@ private Q_SLOTS:
         if (finished)
             fanout.completedAt = at(2000);
         steps.push_back(fanout);
-        attempts.push_back(attempt(QStringLiteral("s2"), 1, 210, std::nullopt, AttemptStatus::Running)); // parked
+        // Parked: its attempt ends at once when recorded (finished) or stays open (running).
+        attempts.push_back(attempt(QStringLiteral("s2"), 1, 210, finished ? std::optional<qint64>(211) : std::nullopt,
+                                   finished ? AttemptStatus::Completed : AttemptStatus::Running));
         WorkflowStepRun email = step(QStringLiteral("b0"), QStringLiteral("email"), StepType::Action,
                                      finished ? StepStatus::Completed : StepStatus::Scheduled, 210,
                                      QStringLiteral("s2"), 0);
