@@ -1965,6 +1965,27 @@ private Q_SLOTS:
         QCOMPARE(idsOf(*got), expected([&](const auto &r) {
                      return r.status == RunStatus::Pending && r.tenantId == S("tenant_a") && r.definitionId == d1.id;
                  }));
+
+        // The time range is half open: createdAfter inclusive, createdBefore exclusive.
+        RunFilter range;
+        range.createdAfter = t0.addMSecs(2);
+        range.createdBefore = t0.addMSecs(6);
+        got = walk(range, 3);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([&](const auto &r) {
+                     return r.createdAt >= t0.addMSecs(2) && r.createdAt < t0.addMSecs(6);
+                 }));
+        QCOMPARE(got->size(), size_t(4));
+
+        RunFilter recentRunning;
+        recentRunning.createdAfter = t0.addMSecs(5);
+        recentRunning.status = RunStatus::Running;
+        got = walk(recentRunning, 2);
+        QVERIFY(got);
+        QCOMPARE(idsOf(*got), expected([&](const auto &r) {
+                     return r.createdAt >= t0.addMSecs(5) && r.status == RunStatus::Running;
+                 }));
+        QCOMPARE(got->size(), size_t(2));
     }
 
     void transitionRun_data()

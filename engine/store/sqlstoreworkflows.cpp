@@ -559,6 +559,10 @@ Result<Page<WorkflowRun>> SqlStore::listRuns(const RunFilter &filter, const Page
         where.add(QStringLiteral("definition_id = :definition_id"), ":definition_id", *filter.definitionId);
     if (filter.triggerId)
         where.add(QStringLiteral("trigger_id = :trigger_id"), ":trigger_id", *filter.triggerId);
+    if (filter.createdAfter)
+        where.add(QStringLiteral("created_at >= :created_after"), ":created_after", bindTime(*filter.createdAfter));
+    if (filter.createdBefore)
+        where.add(QStringLiteral("created_at < :created_before"), ":created_before", bindTime(*filter.createdBefore));
     return fetchPageById(QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM {p}workflow_runs"),
         std::move(where), page, &SqlStore::readRun, "list runs");
 }

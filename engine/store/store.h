@@ -57,6 +57,9 @@ struct RunFilter
     std::optional<QString> tenantId;
     std::optional<QString> definitionId;
     std::optional<QString> triggerId;
+    // createdAt in [createdAfter, createdBefore): the runs view's time range.
+    std::optional<QDateTime> createdAfter;
+    std::optional<QDateTime> createdBefore;
 };
 
 struct AgentFilter

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "runs/timelinelayout.h"
+
+#include "common/presentation.h"
+
+#include <QCoreApplication>
+#include <QHash>
+
+#include <algorithm>
+
+namespace vigil::ui {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("vigil::ui::TimelineLayout", text);
+}
+
+QString laneKey(const WorkflowStepRun &step)
+{
+    if (!step.parentStepRunId)
+        return QString();
+    return *step.parentStepRunId + QLatin1Char('#') + QString::number(step.branchIndex.value_or(0));
+}
+
+AttemptStatus attemptStatusOf(StepStatus status)
+{
+    switch (status) {
+    case StepStatus::Completed: return AttemptStatus::Completed;
+    case StepStatus::Failed: return AttemptStatus::Failed;
+    case StepStatus::Skipped: return AttemptStatus::Skipped;
+    case StepStatus::Pending:
+    case StepStatus::Scheduled:
+    case StepStatus::Running: return AttemptStatus::Running;
+    }
+    return AttemptStatus::Running;
+}
+
+bool isFinished(StepStatus status)
+{
+    return status == StepStatus::Completed || status == StepStatus::Failed || status == StepStatus::Skipped;
+}
+
+// The lanes in creation order, before they are sorted into tree order.
+struct LaneDraft
+{
+    QString label;
+    int parent = -1;       // draft index of the lane holding the parallel step
+    int parentOrder = 0;   // position of the parallel step among the steps
+    int branch = 0;
+    int depth = 0;
+};
+
+} // namespace
+
+TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps,
+                              const std::vector<StepAttempt> &attempts, const QDateTime &now)
+{
+    TimelineLayout layout;
+    QDateTime origin = run.createdAt;
+    for (const WorkflowStepRun &step : steps) {
+        if (step.createdAt.isValid() && (!origin.isValid() || step.createdAt < origin))
+            origin = step.createdAt;
+    }
+    if (!origin.isValid())
+        origin = now;
+    layout.originMs = origin.toMSecsSinceEpoch();
+    const qint64 nowMs = now.toMSecsSinceEpoch() - layout.originMs;
+    const auto at = [&](const QDateTime &time) { return time.toMSecsSinceEpoch() - layout.originMs; };
+
+    QHash<QString, std::vector<const StepAttempt *>> attemptsByStep;
+    attemptsByStep.reserve(qsizetype(steps.size()));
+    for (const StepAttempt &attempt : attempts)
+        attemptsByStep[attempt.stepRunId].push_back(&attempt);
+
+    // Lanes: the run's sequence, then one per (parallel step, branch) in order of appearance.
+    std::vector<LaneDraft> drafts { LaneDraft { tr("Run"), -1, -1, 0, 0 } };
+    QHash<QString, int> draftByKey { { QString(), 0 } };
+    QHash<QString, int> stepLane;  // step run id -> draft lane
+    QHash<QString, int> stepOrder; // step run id -> position
+    QHash<QString, const WorkflowStepRun *> stepById;
+    stepLane.reserve(qsizetype(steps.size()));
+    for (int i = 0; i < int(steps.size()); ++i) {
+        const WorkflowStepRun &step = steps[size_t(i)];
+        stepById.insert(step.id, &step);
+        stepOrder.insert(step.id, i);
+        const QString key = laneKey(step);
+        auto found = draftByKey.constFind(key);
+        int lane = 0;
+        if (found != draftByKey.constEnd()) {
+            lane = *found;
+        } else {
+            const WorkflowStepRun *parent = stepById.value(*step.parentStepRunId);
+            const int parentLane = parent ? stepLane.value(parent->id) : 0;
+            const int branch = step.branchIndex.value_or(0);
+            LaneDraft draft;
+            draft.label = tr("%1 · branch %2").arg(parent ? parent->stepName : tr("parallel")).arg(branch + 1);
+            draft.parent = parentLane;
+            draft.parentOrder = parent ? stepOrder.value(parent->id) : i;
+            draft.branch = branch;
+            draft.depth = drafts[size_t(parentLane)].depth + 1;
+            lane = int(drafts.size());
+            drafts.push_back(draft);
+            draftByKey.insert(key, lane);
+        }
+        stepLane.insert(step.id, lane);
+    }
+
+    // Tree order: each lane is followed by its branch lanes, by parallel step then branch.
+    std::vector<std::vector<int>> children(drafts.size());
+    for (int i = 1; i < int(drafts.size()); ++i)
+        children[size_t(drafts[size_t(i)].parent)].push_back(i);
+    std::vector<int> finalIndex(drafts.size(), 0);
+    std::vector<int> stack { 0 };
+    while (!stack.empty()) {
+        const int lane = stack.back();
+        stack.pop_back();
+        finalIndex[size_t(lane)] = int(layout.lanes.size());
+        layout.lanes.push_back(TimelineLane { drafts[size_t(lane)].label, drafts[size_t(lane)].depth });
+        std::vector<int> &kids = children[size_t(lane)];
+        std::sort(kids.begin(), kids.end(), [&](int a, int b) {
+            const LaneDraft &x = drafts[size_t(a)];
+            const LaneDraft &y = drafts[size_t(b)];
+            return std::tie(x.parentOrder, x.branch) > std::tie(y.parentOrder, y.branch); // reversed: a stack
+        });
+        stack.insert(stack.end(), kids.begin(), kids.end());
+    }
+
+    const bool runEnded = isTerminal(run.status);
+    layout.bars.reserve(steps.size() + attempts.size());
+    for (const WorkflowStepRun &step : steps) {
+        const int lane = finalIndex[size_t(stepLane.value(step.id))];
+        std::vector<const StepAttempt *> own = attemptsByStep.value(step.id);
+        std::sort(own.begin(), own.end(), [](const StepAttempt *a, const StepAttempt *b) { return a->attempt < b->attempt; });
+        // Rows written before attempts were recorded still show as one bar.
+        StepAttempt synthesized;
+        if (own.empty() && step.startedAt.isValid()) {
+            synthesized.stepRunId = step.id;
+            synthesized.attempt = std::max(1, step.attempt);
+            synthesized.startedAt = step.startedAt;
+            synthesized.endedAt = step.completedAt;
+            synthesized.status = attemptStatusOf(step.status);
+            synthesized.error = step.errorMessage;
+            own.push_back(&synthesized);
+        }
+
+        const auto addWaiting = [&](qint64 from, qint64 to, bool open, const QString &why) {
+            TimelineBar bar;
+            bar.kind = TimelineBar::Kind::Waiting;
+            bar.stepRunId = step.id;
+            bar.stepIndex = step.stepIndex;
+            bar.lane = lane;
+            bar.startMs = from;
+            bar.endMs = std::max(from, to);
+            bar.open = open;
+            bar.label = tr("waiting");
+            bar.tooltip = tr("%1 — waiting\n%2\nWaited: %3").arg(step.stepName, why, formatDuration(bar.endMs - from));
+            layout.bars.push_back(std::move(bar));
+        };
+
+        qint64 previousEnd = step.createdAt.isValid() ? at(step.createdAt) : -1;
+        bool running = false;
+        for (size_t i = 0; i < own.size(); ++i) {
+            const StepAttempt &attempt = *own[i];
+            if (!attempt.startedAt.isValid())
+                continue;
+            const qint64 start = at(attempt.startedAt);
+            if (previousEnd >= 0 && start - previousEnd >= kMinWaitingMs) {
+                const QString why = i == 0 ? (step.stepType == StepType::Delay ? tr("Delay") : tr("Due, not yet started"))
+                                           : tr("Retry back-off before attempt %1").arg(attempt.attempt);
+                addWaiting(previousEnd, start, false, why);
+            }
+
+            TimelineBar bar;
+            bar.kind = TimelineBar::Kind::Attempt;
+            bar.stepRunId = step.id;
+            bar.stepIndex = step.stepIndex;
+            bar.attempt = attempt.attempt;
+            bar.lane = lane;
+            bar.startMs = start;
+            bar.status = attempt.status;
+            const bool last = i + 1 == own.size();
+            std::optional<QString> error = attempt.error;
+            if (attempt.endedAt.isValid()) {
+                bar.endMs = at(attempt.endedAt);
+                // A parallel step's attempt ends when it parks; the step lasts as long as
+                // its branches.
+                if (last && step.stepType == StepType::Parallel && step.completedAt.isValid())
+                    bar.endMs = std::max(bar.endMs, at(step.completedAt));
+            } else if (last && isFinished(step.status) && step.completedAt.isValid()) {
+                // A parked parallel step ends with its branches, not with its attempt.
+                bar.endMs = at(step.completedAt);
+                bar.status = attemptStatusOf(step.status);
+                if (!error)
+                    error = step.errorMessage;
+            } else if (runEnded) {
+                bar.endMs = start; // abandoned by a canceled run
+                bar.status = AttemptStatus::Canceled;
+            } else {
+                bar.endMs = std::max(start, nowMs);
+                bar.open = true;
+                running = true;
+            }
+            bar.endMs = std::max(bar.startMs, bar.endMs);
+            bar.label = attempt.attempt > 1 ? tr("%1 #%2").arg(step.stepName).arg(attempt.attempt) : step.stepName;
+            QStringList tip;
+            tip << tr("%1 (%2)").arg(step.stepName, toString(step.stepType));
+            tip << tr("Attempt %1: %2").arg(attempt.attempt).arg(toString(bar.status));
+            tip << tr("Started: %1").arg(formatTime(attempt.startedAt, true));
+            if (!bar.open)
+                tip << tr("Ended: %1").arg(formatTime(QDateTime::fromMSecsSinceEpoch(bar.endMs + layout.originMs), true));
+            tip << tr("Duration: %1").arg(formatDuration(bar.endMs - bar.startMs));
+            if (attempt.scheduledFor.isValid() && attempt.startedAt > attempt.scheduledFor)
+                tip << tr("Late by: %1").arg(formatDuration(attempt.scheduledFor.msecsTo(attempt.startedAt)));
+            if (error && !error->isEmpty())
+                tip << tr("Error: %1").arg(*error);
+            bar.tooltip = tip.join(QLatin1Char('\n'));
+            previousEnd = bar.endMs;
+            layout.bars.push_back(std::move(bar));
+        }
+
+        if (own.empty() && step.status == StepStatus::Skipped) {
+            TimelineBar bar;
+            bar.kind = TimelineBar::Kind::Skipped;
+            bar.stepRunId = step.id;
+            bar.stepIndex = step.stepIndex;
+            bar.lane = lane;
+            bar.startMs = at(step.completedAt.isValid() ? step.completedAt : step.createdAt);
+            bar.endMs = bar.startMs;
+            bar.status = AttemptStatus::Skipped;
+            bar.label = step.stepName;
+            bar.tooltip = tr("%1 — skipped").arg(step.stepName);
+            if (step.errorMessage && !step.errorMessage->isEmpty())
+                bar.tooltip += QLatin1Char('\n') + *step.errorMessage;
+            layout.bars.push_back(std::move(bar));
+        } else if (!running && !runEnded && (step.status == StepStatus::Pending || step.status == StepStatus::Scheduled)
+                   && previousEnd >= 0) {
+            // Still waiting: up to now, or to its planned wake-up when that is later.
+            qint64 end = nowMs;
+            if (step.scheduledFor.isValid())
+                end = std::max(end, at(step.scheduledFor));
+            addWaiting(previousEnd, end, true,
+                       step.scheduledFor.isValid() ? tr("Due at %1").arg(formatTime(step.scheduledFor)) : tr("Pending"));
+        }
+    }
+
+    for (const TimelineBar &bar : layout.bars)
+        layout.spanMs = std::max(layout.spanMs, bar.endMs);
+    return layout;
+}
+
+} // namespace vigil::ui
