@@ -15,6 +15,10 @@
 using namespace vigil;
 using namespace vigil::ui;
 
+// nlohmann's Json converts to anything, which confuses QCOMPARE's overloads: compare by hand.
+#define COMPARE_JSON(actual, expected) \
+    QVERIFY2((actual) == (expected), qPrintable(QStringLiteral("%1\n  != %2").arg(QString::fromStdString((actual).dump()), QString::fromStdString((expected).dump()))))
+
 namespace {
 
 QString S(const char *text) { return QString::fromUtf8(text); }
@@ -93,18 +97,18 @@ void TestWorkflowDocument::incidentOnMissedHeartbeat()
             { "type": "condition", "name": "is_still_failing" },
             { "type": "action", "name": "create_incident" } ],
         "config": { "severity": "high" }, "isEnabled": true, "version": 1 })");
-    QCOMPARE(doc.toJson(), expected);
+    COMPARE_JSON(doc.toJson(), expected);
 
     QUndoStack *stack = doc.undoStack();
     const int edits = stack->count();
     QCOMPARE(edits, 16);
     while (stack->canUndo())
         stack->undo();
-    QCOMPARE(doc.toJson(), empty);
+    COMPARE_JSON(doc.toJson(), empty);
     QVERIFY(!doc.isDirty()); // back at the state it was loaded in
     while (stack->canRedo())
         stack->redo();
-    QCOMPARE(doc.toJson(), expected);
+    COMPARE_JSON(doc.toJson(), expected);
     QVERIFY(doc.isDirty());
 }
 
@@ -144,13 +148,13 @@ void TestWorkflowDocument::multiChannelAlert()
             { "type": "action", "name": "mark_notified" } ],
         "config": { "alertEmail": "oncall@company.com", "slackChannel": "#alerts", "phoneNumber": "+1234567890" },
         "isEnabled": true, "version": 1 })");
-    QCOMPARE(doc.toJson(), expected);
+    COMPARE_JSON(doc.toJson(), expected);
     while (doc.undoStack()->canUndo())
         doc.undoStack()->undo();
-    QCOMPARE(doc.toJson(), empty);
+    COMPARE_JSON(doc.toJson(), empty);
     while (doc.undoStack()->canRedo())
         doc.undoStack()->redo();
-    QCOMPARE(doc.toJson(), expected);
+    COMPARE_JSON(doc.toJson(), expected);
 
     // Removing a branch and a step undo too.
     QVERIFY(doc.removeBranch(parallel, 1));
@@ -158,7 +162,7 @@ void TestWorkflowDocument::multiChannelAlert()
     QCOMPARE(int(doc.definition().steps.size()), 1);
     doc.undoStack()->undo();
     doc.undoStack()->undo();
-    QCOMPARE(doc.toJson(), expected);
+    COMPARE_JSON(doc.toJson(), expected);
 }
 
 void TestWorkflowDocument::dirtyFollowsTheSavedState()
@@ -207,7 +211,7 @@ void TestWorkflowDocument::typingMergesIntoOneUndoStep()
     for (const char *typed : { "n", "no", "not", "noti" })
         doc.setStepField(StepPath::top(0), StepField::ConfigKey, typed, S("title"));
     QCOMPARE(doc.undoStack()->count(), before + 1);
-    QCOMPARE(stepAt(doc.definition(), StepPath::top(0))->config, Json({ { "title", "noti" } }));
+    COMPARE_JSON(stepAt(doc.definition(), StepPath::top(0))->config, Json({ { "title", "noti" } }));
     // Another field is another undo step; undoing the typing removes the key entirely.
     doc.setStepField(StepPath::top(0), StepField::TimeoutMs, 5000);
     QCOMPARE(doc.undoStack()->count(), before + 2);
@@ -258,7 +262,7 @@ void TestWorkflowDocument::problemsLandOnTheirNodes()
     QVERIFY2(doc.isValid(), qPrintable(doc.problems().empty() ? QString() : doc.problems().front().text()));
 
     // A duplicate name in a branch.
-    doc.setStepField(second, StepField::Name, stepAt(doc.definition(), first)->name);
+    doc.setStepField(second, StepField::Name, toStd(stepAt(doc.definition(), first)->name));
     auto onSecond = doc.problemsOf(second);
     QCOMPARE(int(onSecond.size()), 1);
     QCOMPARE(onSecond.front().path, S("steps[0].branches[1][0].name"));

@@ -23,6 +23,10 @@
 using namespace vigil;
 using namespace vigil::ui;
 
+// nlohmann's Json converts to anything, which confuses QCOMPARE's overloads: compare by hand.
+#define COMPARE_JSON(actual, expected) \
+    QVERIFY2((actual) == (expected), qPrintable(QStringLiteral("%1\n  != %2").arg(QString::fromStdString((actual).dump()), QString::fromStdString((expected).dump()))))
+
 namespace {
 
 QString S(const char *text) { return QString::fromUtf8(text); }
@@ -166,7 +170,7 @@ void TestWorkflowsView::exportImportRoundTrip()
     const Json exported = doc->toJson();
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
-    QCOMPARE(Json::parse(file.readAll().toStdString()), exported);
+    COMPARE_JSON(Json::parse(file.readAll().toStdString()), exported);
     file.close();
 
     QVERIFY(m_view->importFile(path));
@@ -178,7 +182,7 @@ void TestWorkflowsView::exportImportRoundTrip()
         imported.erase(key);
         original.erase(key);
     }
-    QCOMPARE(imported, original);
+    COMPARE_JSON(imported, original);
     QSignalSpy saved(m_view.get(), &WorkflowsView::saved);
     m_view->save();
     QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 5000);
