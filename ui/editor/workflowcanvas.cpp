@@ -30,6 +30,12 @@ QColor kindColor(LayoutNode::Kind kind, StepType type)
     return Qt::gray;
 }
 
+} // namespace
+
+QColor stepKindColor(StepType type) { return kindColor(LayoutNode::Kind::Step, type); }
+
+namespace {
+
 QString kindGlyph(LayoutNode::Kind kind, StepType type)
 {
     if (kind == LayoutNode::Kind::Trigger)

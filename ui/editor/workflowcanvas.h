@@ -8,11 +8,15 @@
 
 #include "editor/canvaslayout.h"
 
+#include <QColor>
 #include <QGraphicsView>
 
 namespace vigil::ui {
 
 class WorkflowDocument;
+
+// The colour of a step kind on the canvas and in the palette (fixed: it means the kind).
+QColor stepKindColor(StepType type);
 
 inline constexpr char kStepTypeMime[] = "application/x-vigil-step-type"; // "action", "condition", ...
 inline constexpr char kStepPathMime[] = "application/x-vigil-step-path"; // a node being moved

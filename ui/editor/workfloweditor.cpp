@@ -14,6 +14,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMimeData>
+#include <QPixmap>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -103,14 +104,15 @@ WorkflowEditor::WorkflowEditor(WorkflowDocument *document, QWidget *parent)
         { QStringLiteral("parallel"), tr("Parallel"), tr("Runs branches at once (Ctrl+Shift+Insert)") },
     };
     for (const Kind &kind : kinds) {
-        auto *item = new QListWidgetItem(icon(Icon::New), kind.label, m_palette);
+        QPixmap swatch(16, 16);
+        swatch.fill(stepKindColor(*kindType(kind.id)));
+        auto *item = new QListWidgetItem(QIcon(swatch), kind.label, m_palette);
         item->setData(Qt::UserRole, kind.id);
         item->setToolTip(kind.tip + QLatin1Char('\n') + tr("Drag onto the canvas, or double-click to add after the selection."));
     }
     m_palette->setObjectName(QStringLiteral("stepPalette"));
     m_palette->setDragEnabled(true);
     m_palette->setDragDropMode(QAbstractItemView::DragOnly);
-    m_palette->setMaximumWidth(150);
     connect(m_palette, &QListWidget::itemActivated, this,
             [this](QListWidgetItem *item) { insertKind(item->data(Qt::UserRole).toString()); });
     auto *paletteBox = new QWidget(this);
@@ -118,6 +120,7 @@ WorkflowEditor::WorkflowEditor(WorkflowDocument *document, QWidget *parent)
     paletteLayout->setContentsMargins(0, 0, 0, 0);
     paletteLayout->addWidget(new QLabel(tr("Steps"), paletteBox));
     paletteLayout->addWidget(m_palette);
+    paletteBox->setMaximumWidth(120);
 
     // Canvas and problems.
     m_canvas->setDocument(document);
@@ -125,16 +128,16 @@ WorkflowEditor::WorkflowEditor(WorkflowDocument *document, QWidget *parent)
     m_problems->setObjectName(QStringLiteral("problemList"));
     m_problems->setMaximumHeight(110);
     auto *problemsTitle = new QLabel(this);
-    auto *centre = new QSplitter(Qt::Vertical, this);
+    auto *centre = new QWidget(this);
+    auto *centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
     auto *problemsBox = new QWidget(this);
     auto *problemsLayout = new QVBoxLayout(problemsBox);
     problemsLayout->setContentsMargins(0, 0, 0, 0);
     problemsLayout->addWidget(problemsTitle);
     problemsLayout->addWidget(m_problems);
-    centre->addWidget(m_canvas);
-    centre->addWidget(problemsBox);
-    centre->setStretchFactor(0, 1);
-    centre->setCollapsible(0, false);
+    centreLayout->addWidget(m_canvas, 1);
+    centreLayout->addWidget(problemsBox);
     connect(m_problems, &QListView::clicked, this, [this](const QModelIndex &index) {
         const QString path = index.data(ProblemModel::StepPathRole).toString();
         select(path.isEmpty() ? std::nullopt : StepPath::fromProblemPath(path));
@@ -142,6 +145,7 @@ WorkflowEditor::WorkflowEditor(WorkflowDocument *document, QWidget *parent)
     auto updateProblems = [this, problemsTitle] {
         m_problemModel->setProblems(m_document->problems());
         problemsTitle->setText(m_document->isValid() ? tr("No problems") : tr("%n problem(s)", nullptr, int(m_document->problems().size())));
+        m_problems->setVisible(!m_document->isValid()); // the canvas takes the room when all is well
     };
     connect(document, &WorkflowDocument::problemsChanged, this, updateProblems);
     updateProblems();
@@ -152,6 +156,7 @@ WorkflowEditor::WorkflowEditor(WorkflowDocument *document, QWidget *parent)
         area->setWidget(panel);
         area->setWidgetResizable(true);
         area->setFrameShape(QFrame::NoFrame);
+        area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // the forms wrap instead
         return area;
     };
     m_panels->addWidget(scroll(m_workflowPanel));

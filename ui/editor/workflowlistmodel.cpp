@@ -57,7 +57,7 @@ QVariant WorkflowListModel::data(const QModelIndex &index, int role) const
         switch (Columns(index.column())) {
         case NameColumn: return definition.name;
         case TriggerColumn: return definition.cronExpression ? tr("%1 (cron)").arg(definition.triggerType) : definition.triggerType;
-        case EnabledColumn: return definition.isEnabled ? tr("on") : tr("off");
+        case EnabledColumn: return QVariant(); // the check box says it
         case VersionColumn: return definition.version;
         case LastRunColumn: return lastRun == m_lastRuns.cend() ? tr("never ran") : runStatusName(*lastRun);
         case ColumnCount: break;

@@ -80,6 +80,8 @@ WorkflowPropertiesPanel::WorkflowPropertiesPanel(WorkflowDocument *document, QWi
     trigger->setObjectName(QStringLiteral("workflowTrigger"));
     trigger->setEditable(true);
     trigger->setInsertPolicy(QComboBox::NoInsert);
+    trigger->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    trigger->setMinimumContentsLength(14);
     if (doc->catalog())
         trigger->addItems(doc->catalog()->triggerTypes);
     form->addRow(tr("T&rigger type:"), trigger);
@@ -132,6 +134,9 @@ WorkflowPropertiesPanel::WorkflowPropertiesPanel(WorkflowDocument *document, QWi
     zone->setObjectName(QStringLiteral("workflowTimeZone"));
     zone->setEditable(true);
     zone->setInsertPolicy(QComboBox::NoInsert);
+    // Some IANA ids are long: size to a short name, not to the longest one.
+    zone->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    zone->setMinimumContentsLength(14);
     zone->addItem(QString());
     for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
         zone->addItem(QString::fromLatin1(id));
@@ -154,6 +159,7 @@ WorkflowPropertiesPanel::WorkflowPropertiesPanel(WorkflowDocument *document, QWi
     m_cronPreview = new QLabel(schedule);
     m_cronPreview->setObjectName(QStringLiteral("workflowCronPreview"));
     m_cronPreview->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_cronPreview->setWordWrap(true);
     scheduleForm->addRow(QString(), m_cronPreview);
     m_refreshers.push_back([this, doc] {
         const WorkflowDefinition &d = doc->definition();

@@ -90,6 +90,8 @@ WorkflowsView::WorkflowsView(Backend &backend, Settings &settings, Navigator &na
     m_list->horizontalHeader()->setSectionResizeMode(WorkflowListModel::LastRunColumn, QHeaderView::ResizeToContents);
     m_list->horizontalHeader()->setSectionResizeMode(WorkflowListModel::VersionColumn, QHeaderView::ResizeToContents);
     m_list->horizontalHeader()->setSectionResizeMode(WorkflowListModel::EnabledColumn, QHeaderView::ResizeToContents);
+    m_list->horizontalHeader()->setSectionResizeMode(WorkflowListModel::TriggerColumn, QHeaderView::ResizeToContents);
+    m_list->horizontalHeader()->setStretchLastSection(false);
     m_list->setWordWrap(false);
 
     m_status->setObjectName(QStringLiteral("workflowStatus"));
@@ -104,7 +106,7 @@ WorkflowsView::WorkflowsView(Backend &backend, Settings &settings, Navigator &na
     rightLayout->addWidget(m_status);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 1);
-    splitter->setSizes({ 330, 950 });
+    splitter->setSizes({ 420, 860 });
     if (const QByteArray state = m_settings.viewState(QStringLiteral("workflows/splitter")); !state.isEmpty())
         splitter->restoreState(state);
     connect(splitter, &QSplitter::splitterMoved, this, [this, splitter] {
