@@ -222,6 +222,7 @@ private Q_SLOTS:
     void replayMarksRunsAndSkipsUnsafeActions();
     void dryRunReplaySkipsActions();
     void dryRunReplaySkipsActionsAndDelays();
+    void testRunStartsOneDryRunOfOneDefinition();
     // 11. cron
     void cronFiresMissedSlotOnce();
     void cronTwoEnginesFireOnce();
@@ -2429,6 +2430,47 @@ void TestEngine::dryRunReplaySkipsActions()
             return e.type == TimelineType::StepSkipped && e.stepName == name && jstring(e.detail, "reason") == S("dry run");
         }), qPrintable(name + S(" has no step_skipped entry saying \"dry run\"")));
     }
+}
+
+void TestEngine::testRunStartsOneDryRunOfOneDefinition()
+{
+    Engine *engine = newEngine(quick());
+    CALL(addCondition(*engine, S("gate")));
+    CALL(addAction(*engine, S("act")));
+    CALL(addAction(*engine, S("other")));
+    const QString tested = createWf(*engine, workflowJson(S("go"), R"([
+        {"type":"condition","name":"gate"},{"type":"action","name":"act"}])"));
+    const QString bystander = createWf(*engine, workflowJson(S("go"), R"([{"type":"action","name":"other"}])"));
+    QVERIFY(!tested.isEmpty() && !bystander.isEmpty());
+    // A draft is tested while disabled: the test run must not depend on matching.
+    VERIFY_OK(engine->disableWorkflow(tested));
+    VERIFY_OK(engine->start());
+    const int signalsBefore = signalCount();
+
+    const auto runId = engine->testRun(tested, signalOf(S("go")));
+    VERIFY_OK(runId);
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId.value()), S("completed"), 5000);
+    const auto run = engine->getRun(runId.value());
+    VERIFY_OK(run);
+    QCOMPARE(run->definitionId, tested);
+    QVERIFY(run->isDryRun);
+    QVERIFY(!run->isReplay);
+    QCOMPARE(stepsOf(*engine, runId.value()), S("gate:completed act:skipped"));
+    QCOMPARE(calls(S("gate")), 1); // conditions are evaluated
+    QCOMPARE(calls(S("act")), 0);  // actions are not
+    // The sample is stored (the run points at it) but matched nothing else.
+    QCOMPARE(signalCount(), signalsBefore + 1);
+    QCOMPARE(runCount(), 1);
+    QVERIFY(holdsFor([&] { return calls(S("other")) == 0 && runCount() == 1; }, 300));
+    const auto byTrigger = engine->getRunsByTrigger(run->triggerId);
+    VERIFY_OK(byTrigger);
+    QCOMPARE(int(byTrigger->size()), 1);
+
+    VERIFY_ERROR(engine->testRun(newId(IdPrefix::Definition), signalOf(S("go"))), ErrorCode::NotFound);
+    TriggerInput untyped = signalOf(S("go"));
+    untyped.type.clear();
+    VERIFY_ERROR(engine->testRun(tested, untyped), ErrorCode::Invalid);
+    QCOMPARE(runCount(), 1);
 }
 
 void TestEngine::dryRunReplaySkipsActionsAndDelays()

@@ -212,27 +212,33 @@ Result<std::vector<NewRun>> Engine::Private::planRuns(const TriggerEnvelope &tri
             continue;
         if (definition.steps.empty())
             continue;
-        NewRun one;
-        WorkflowRun &run = one.run;
-        run.id = newId(IdPrefix::Run, now);
-        run.definitionId = definition.id;
-        run.tenantId = trigger.tenantId;
-        run.triggerId = trigger.id;
-        run.isReplay = isReplay;
-        run.isDryRun = isDryRun;
-        run.createdAt = now;
-        run.updatedAt = now;
-        run.definitionSnapshot = definition;
-        const WorkflowStepRun first = newStepRow(run, definition.steps.front(), 0, std::nullopt, std::nullopt, now);
-        if (first.status == StepStatus::Scheduled) {
-            // A run that opens with a delay starts out running and waiting.
-            run.status = RunStatus::Waiting;
-            run.startedAt = now;
-        }
-        one.steps = { first };
-        planned.push_back(std::move(one));
+        planned.push_back(planRun(definition, trigger, isReplay, isDryRun, now));
     }
     return planned;
+}
+
+NewRun Engine::Private::planRun(const WorkflowDefinition &definition, const TriggerEnvelope &trigger, bool isReplay,
+                                bool isDryRun, const QDateTime &now)
+{
+    NewRun one;
+    WorkflowRun &run = one.run;
+    run.id = newId(IdPrefix::Run, now);
+    run.definitionId = definition.id;
+    run.tenantId = trigger.tenantId;
+    run.triggerId = trigger.id;
+    run.isReplay = isReplay;
+    run.isDryRun = isDryRun;
+    run.createdAt = now;
+    run.updatedAt = now;
+    run.definitionSnapshot = definition;
+    const WorkflowStepRun first = newStepRow(run, definition.steps.front(), 0, std::nullopt, std::nullopt, now);
+    if (first.status == StepStatus::Scheduled) {
+        // A run that opens with a delay starts out running and waiting.
+        run.status = RunStatus::Waiting;
+        run.startedAt = now;
+    }
+    one.steps = { first };
+    return one;
 }
 
 std::vector<WorkflowRun> Engine::Private::adoptRuns(std::vector<NewRun> &planned)

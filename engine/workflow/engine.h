@@ -122,6 +122,11 @@ public:
     Result<WorkflowRun> retryRun(const QString &runId);
     // New runs of the stored signal, marked isReplay (and isDryRun); answers their ids.
     Result<std::vector<QString>> replay(const QString &triggerId, ReplayOptions options = {});
+    // The editor's "test run": stores `input` as a signal WITHOUT matching it against the
+    // workflows (it starts nothing else) and starts one dry run of this definition for it,
+    // whether the definition is enabled and its filters match or not. Actions and delays
+    // are skipped, conditions are evaluated. Answers the run's id.
+    Result<QString> testRun(const QString &definitionId, const TriggerInput &input);
 
     // ---- workflow management ----------------------------------------------------------
     // Validates (structure, handlers, configs), assigns id and version 1, stores.

@@ -126,6 +126,9 @@ public:
     Result<std::vector<WorkflowRun>> startRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
     // The runs a signal starts, with their first step rows, without writing them.
     Result<std::vector<NewRun>> planRuns(const TriggerEnvelope &trigger, bool isReplay, bool isDryRun);
+    // One run of `definition` (which must have steps) for `trigger`, not written.
+    NewRun planRun(const WorkflowDefinition &definition, const TriggerEnvelope &trigger, bool isReplay, bool isDryRun,
+                   const QDateTime &now);
     std::vector<WorkflowRun> adoptRuns(std::vector<NewRun> &planned); // caches snapshots, answers heads
     Result<std::vector<WorkflowDefinition>> matchingDefinitions(const QString &tenantId, const QString &type);
     void forgetDefinitions() { definitionCache.clear(); }

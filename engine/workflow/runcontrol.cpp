@@ -3,6 +3,7 @@
 
 #include "engine_p.h"
 
+#include "core/ids.h"
 #include "core/isotime.h"
 #include "core/logging.h"
 
@@ -138,6 +139,46 @@ Result<std::vector<QString>> Engine::replay(const QString &triggerId, ReplayOpti
     }
     d->schedulePump();
     return runIds;
+}
+
+Result<QString> Engine::testRun(const QString &definitionId, const TriggerInput &input)
+{
+    if (Status ok = d->checkInput(input); !ok)
+        return ok.error();
+    Result<WorkflowDefinition> definition = d->db.getDefinition(definitionId);
+    if (!definition)
+        return definition.error();
+    if (definition->steps.empty())
+        return makeError(ErrorCode::Invalid, QStringLiteral("workflow %1 has no steps").arg(definitionId));
+    const QDateTime now = nowUtc();
+    TriggerEnvelope envelope;
+    static_cast<TriggerInput &>(envelope) = input;
+    if (envelope.payload.is_null())
+        envelope.payload = Json::object();
+    envelope.createdAt = now;
+    envelope.id = newId(IdPrefix::Trigger, now);
+    std::vector<NewRun> planned { d->planRun(definition.value(), envelope, false, true, now) };
+    std::vector<WorkflowRun> started;
+    // The signal and its one run commit together, as an emit's do.
+    const Status committed = d->db.transaction([&]() -> Status {
+        if (Status stored = d->db.insertSignals({ envelope }); !stored)
+            return stored;
+        if (Status created = d->db.createRuns(planned); !created)
+            return created;
+        started = d->adoptRuns(planned);
+        return {};
+    });
+    if (!committed) {
+        for (const WorkflowRun &run : started)
+            d->snapshots.remove(run.id);
+        return committed.error();
+    }
+    d->triggerCache.insert(envelope.id, envelope);
+    Q_EMIT signalEmitted(envelope);
+    for (const WorkflowRun &run : started)
+        Q_EMIT runChanged(run);
+    d->schedulePump();
+    return started.front().id;
 }
 
 } // namespace vigil
