@@ -580,8 +580,9 @@ void Collector::Private::accept(const QString &id, Beat beat, const QHostAddress
         addUpdate(*change, beat.stats.is_null() ? std::nullopt : std::optional<Json>(beat.stats), false);
         if (change->signal != liveness::SignalKind::None)
             raises.push_back(Raise { *change, std::nullopt });
-        if (change->stateChanged)
-            dirty.insert(id);
+        // Every heartbeat, not only state changes: the dashboard shows last-seen ages and
+        // interval sparklines. Frames coalesce them (one snapshot per agent per frame).
+        dirty.insert(id);
         armDeadline();
     }
     ++counters.accepted;

@@ -6,6 +6,11 @@
 #include "common/icons.h"
 #include "common/navigator.h"
 #include "common/presentation.h"
+#include "editor/workflowsview.h"
+#include "runs/runsview.h"
+#include "runs/runview.h"
+#include "signals/incidentsview.h"
+#include "signals/signalsview.h"
 #include "settings/settings.h"
 #include "settings/settingsdialog.h"
 
@@ -69,6 +74,7 @@ MainWindow::MainWindow(Backend &backend, Settings &settings, QWidget *parent)
     connect(m_navigator, &Navigator::openAgent, this, [this] { showView(View::Fleet); });
     connect(m_navigator, &Navigator::openWorkflow, this, [this] { showView(View::Workflows); });
     connect(m_navigator, &Navigator::showRuns, this, [this] { showView(View::Runs); });
+    connect(m_navigator, &Navigator::openRun, this, &MainWindow::openRun);
 
     if (!restoreGeometry(m_settings.windowGeometry()))
         resize(1280, 800);
@@ -101,10 +107,49 @@ void MainWindow::createViews()
 
 QWidget *MainWindow::createView(View view)
 {
+    switch (view) {
+    case View::Overview:
+    case View::Fleet:
+        break;
+    case View::Runs: {
+        auto *runs = new RunsView(m_backend, m_settings, *m_navigator, this);
+        connect(m_navigator, &Navigator::showRuns, runs, &RunsView::showRuns);
+        return runs;
+    }
+    case View::Workflows:
+        return new WorkflowsView(m_backend, m_settings, *m_navigator, this);
+    case View::Signals: {
+        auto *signalsView = new SignalsView(m_backend, *m_navigator, this);
+        connect(m_navigator, &Navigator::openSignal, this, [this, signalsView](const QString &id) {
+            showView(View::Signals);
+            signalsView->showSignal(id);
+        });
+        return signalsView;
+    }
+    case View::Incidents:
+        return new IncidentsView(m_backend, *m_navigator, this);
+    }
     auto *placeholder = new QLabel(tr("This view is not available in this build."), this);
     placeholder->setAlignment(Qt::AlignCenter);
-    Q_UNUSED(view);
     return placeholder;
+}
+
+void MainWindow::openRun(const QString &runId)
+{
+    // One window per run: asking again raises it.
+    if (QPointer<RunView> open = m_runWindows.value(runId)) {
+        open->showNormal();
+        open->raise();
+        open->activateWindow();
+        return;
+    }
+    auto *run = new RunView(m_backend, *m_navigator, runId, this);
+    run->setWindowFlag(Qt::Window);
+    run->setAttribute(Qt::WA_DeleteOnClose);
+    run->resize(1100, 760);
+    m_runWindows.insert(runId, run);
+    connect(run, &QObject::destroyed, this, [this, runId] { m_runWindows.remove(runId); });
+    run->show();
 }
 
 void MainWindow::createMenus()

@@ -5,7 +5,9 @@
 // Incidents), a status bar with the fleet's counts by state, the listen address and the
 // database, and the tray icon. It owns no data: each view asks the Backend.
 
+#include <QHash>
 #include <QMainWindow>
+#include <QPointer>
 
 namespace vigil {
 struct WorkflowRun;
@@ -21,6 +23,7 @@ class Backend;
 class Navigator;
 class Settings;
 class TrayNotifier;
+class RunView;
 
 class MainWindow final : public QMainWindow
 {
@@ -38,6 +41,7 @@ public:
     Navigator &navigator() const { return *m_navigator; }
     TrayNotifier &tray() const { return *m_tray; }
     void openSettings();
+    void openRun(const QString &runId);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -60,6 +64,7 @@ private:
     QLabel *m_listen = nullptr;
     QLabel *m_database = nullptr;
     TrayNotifier *m_tray = nullptr;
+    QHash<QString, QPointer<RunView>> m_runWindows;
 };
 
 } // namespace vigil::ui
