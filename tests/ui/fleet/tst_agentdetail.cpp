@@ -104,7 +104,7 @@ private Q_SLOTS:
         QTRY_VERIFY(detail.pauseAction()->isEnabled());
         QCOMPARE(detail.pauseAction()->text(), QStringLiteral("Pause"));
         detail.pauseAction()->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(storedState(t, id), AgentState::Paused, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(int(storedState(t, id)), int(AgentState::Paused), 10000);
         QTRY_COMPARE(detail.pauseAction()->text(), QStringLiteral("Resume"));
         detail.pauseAction()->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(storedState(t, id) != AgentState::Paused, 10000);

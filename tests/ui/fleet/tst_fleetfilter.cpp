@@ -3,6 +3,7 @@
 
 #include "fleet/fleetfiltermodel.h"
 #include "fleet/fleetmodel.h"
+#include "heartbeat/collector.h"
 
 #include <QAbstractItemModelTester>
 #include <QTest>

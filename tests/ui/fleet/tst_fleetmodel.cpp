@@ -123,11 +123,11 @@ private Q_SLOTS:
         const auto list = transitions.first().first().value<QList<AgentTransition>>();
         QCOMPARE(list.size(), 2);
         QCOMPARE(list.at(0).id, QStringLiteral("b"));
-        QCOMPARE(list.at(0).from, AgentState::Up);
-        QCOMPARE(list.at(0).to, AgentState::Down);
+        QCOMPARE(int(list.at(0).from), int(AgentState::Up));
+        QCOMPARE(int(list.at(0).to), int(AgentState::Down));
         QCOMPARE(list.at(1).id, QStringLiteral("c"));
-        QCOMPARE(list.at(1).from, AgentState::Late);
-        QCOMPARE(list.at(1).to, AgentState::Up);
+        QCOMPARE(int(list.at(1).from), int(AgentState::Late));
+        QCOMPARE(int(list.at(1).to), int(AgentState::Up));
         QCOMPARE(counts.count(), 1);
         QCOMPARE(model.count(AgentState::Up), 2);
         QCOMPARE(model.count(AgentState::Down), 1);
