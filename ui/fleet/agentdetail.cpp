@@ -46,6 +46,9 @@ namespace {
 const QString kIntervalMeasure = QStringLiteral("interval");
 constexpr int kLogRows = 500;
 constexpr int kRefreshMs = 2000; // live re-reads at most every 2 s
+// The collector's frames name an agent when its state changes, not on every heartbeat, so
+// a visible detail also re-reads on its own this often.
+constexpr int kPollMs = 5000;
 
 struct HeartbeatWindow
 {
@@ -105,6 +108,13 @@ AgentDetail::AgentDetail(Backend &backend, Navigator &navigator, const QString &
         reloadAgent();
         reloadNewHeartbeats();
     });
+    auto *poll = new QTimer(this);
+    poll->setInterval(kPollMs);
+    connect(poll, &QTimer::timeout, this, [this] {
+        if (isVisible() && !m_refresh->isActive())
+            m_refresh->start(0);
+    });
+    poll->start();
     buildUi();
     connect(&m_backend, &Backend::agentsChanged, this, &AgentDetail::onFrame);
     reloadAgent();
@@ -330,7 +340,7 @@ void AgentDetail::onFrame(const QList<AgentSnapshot> &frame)
 {
     const bool ours = std::any_of(frame.begin(), frame.end(), [this](const AgentSnapshot &s) { return s.id == m_agentId; });
     if (ours && !m_refresh->isActive())
-        m_refresh->start();
+        m_refresh->start(kRefreshMs);
 }
 
 void AgentDetail::reloadAgent()
