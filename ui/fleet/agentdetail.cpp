@@ -578,7 +578,7 @@ void AgentDetail::rebuildCharts()
     }
     const QDateTime now = QDateTime::currentDateTime();
     const QDateTime from = now.addMSecs(-windowMs());
-    const QString format = m_window == Window::Hours24 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss");
+    const QString format = m_window == Window::Minutes15 ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm");
     for (const auto &[name, list] : points) {
         Chart &chart = chartFor(name);
         chart.series->replace(list);

@@ -102,7 +102,7 @@ private:
     bool m_loaded = false;
     bool m_formDirty = false; // the operator edited the settings form: frames leave it alone
     bool m_filling = false;
-    Window m_window = Window::Hour1;
+    Window m_window = Window::Minutes15;
     std::vector<Heartbeat> m_beats; // oldest first, within the window
     bool m_truncated = false;
     quint64 m_request = 0; // rising: a window change drops older answers

@@ -52,7 +52,7 @@ std::pair<QDateTimeAxis *, QValueAxis *> addTimeAxes(QChart *chart)
     x->setTickCount(6);
     auto *y = new QValueAxis;
     y->setMin(0);
-    y->setLabelFormat(QStringLiteral("%.3g"));
+    y->setLabelFormat(QStringLiteral("%.5g"));
     y->setTickCount(5);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);

@@ -59,6 +59,24 @@ FleetModel::FleetModel(Backend *backend, QObject *parent) : QAbstractTableModel(
     m_ageTimer->start();
     if (!m_backend)
         return;
+    m_resyncTimer = new QTimer(this);
+    m_resyncTimer->setInterval(kResyncMs);
+    connect(m_resyncTimer, &QTimer::timeout, this, [this] {
+        if (!m_loaded || m_resyncing)
+            return;
+        m_resyncing = true;
+        QSet<QString> known;
+        known.reserve(qsizetype(m_rows.size()));
+        for (const Row &row : m_rows)
+            known.insert(row.id);
+        m_backend->read([](Store &store) { return store.allAgents(); })
+            .then(this, [this, known](Result<std::vector<Agent>> agents) {
+                m_resyncing = false;
+                if (agents)
+                    resync(*agents, known);
+            });
+    });
+    m_resyncTimer->start();
     connect(m_backend, &Backend::agentsChanged, this, &FleetModel::applyFrame);
     if (m_backend->isStarted())
         load();
@@ -350,6 +368,39 @@ void FleetModel::updateAgents(const std::vector<Agent> &agents)
     }
     if (facets)
         Q_EMIT facetsChanged();
+}
+
+void FleetModel::resync(const std::vector<Agent> &agents, const QSet<QString> &removable)
+{
+    std::vector<Agent> configured;
+    configured.reserve(agents.size());
+    QSet<QString> present;
+    present.reserve(qsizetype(agents.size()));
+    std::vector<int> seenChanged;
+    for (const Agent &agent : agents) {
+        present.insert(agent.id);
+        const int index = m_rowOf.value(agent.id, -1);
+        if (index < 0) {
+            configured.push_back(agent); // updateAgents inserts it
+            continue;
+        }
+        Row &row = m_rows[size_t(index)];
+        const qint64 stored = agent.lastSeenAt.isValid() ? agent.lastSeenAt.toMSecsSinceEpoch() : 0;
+        if (stored > row.lastSeenMs) {
+            row.lastSeenMs = stored;
+            seenChanged.push_back(index);
+        }
+        if (row.tenant != agent.tenantId || row.environment != agent.environment.value_or(QString())
+            || row.tags != agent.tags || row.intervalSecs != agent.intervalSecs || row.graceSecs != agent.graceSecs)
+            configured.push_back(agent);
+    }
+    emitRanges(seenChanged);
+    updateAgents(configured);
+    QStringList gone;
+    for (const Row &row : m_rows)
+        if (!present.contains(row.id) && (removable.isEmpty() || removable.contains(row.id)))
+            gone.append(row.id);
+    removeAgents(gone);
 }
 
 void FleetModel::removeAgents(const QStringList &ids)

@@ -13,6 +13,7 @@
 
 #include <QAbstractTableModel>
 #include <QHash>
+#include <QSet>
 #include <QList>
 #include <QStringList>
 
@@ -81,6 +82,14 @@ public:
     // ids are added.
     void updateAgents(const std::vector<Agent> &agents);
     void removeAgents(const QStringList &ids);
+    // A periodic pass over the store's agents (every kResyncMs): configuration, agents added
+    // or removed behind the frames' back, and last-seen times, which the collector's frames
+    // carry only when an agent's state changes. States stay with the frames (the store may
+    // lag them by a commit). Never records sparkline intervals.
+    // Only rows in `removable` may be removed (those that existed when the read began, so a
+    // row a frame added meanwhile is not taken for a deleted one); empty: any row.
+    void resync(const std::vector<Agent> &agents, const QSet<QString> &removable = {});
+    static constexpr int kResyncMs = 15000;
 
     bool isLoaded() const { return m_loaded; }
     int count(AgentState state) const { return m_counts[size_t(state)]; }
@@ -132,6 +141,8 @@ private:
     bool m_loaded = false;
     QList<QList<vigil::AgentSnapshot>> m_early; // frames that came before the load
     QTimer *m_ageTimer = nullptr;
+    QTimer *m_resyncTimer = nullptr;
+    bool m_resyncing = false;
 };
 
 } // namespace vigil::ui

@@ -31,6 +31,7 @@ constexpr qint64 kRateWindowMs = 10 * 60 * 1000;    // heartbeats/s: the last 10
 constexpr qint64 kStatesWindowMs = 60 * 60 * 1000;  // agents by state: the last hour
 constexpr qint64 kRunsWindowMs = 60 * 60 * 1000;    // runs per minute: the last hour
 constexpr int kStateSampleMs = 5000;
+constexpr int kRateSamples = 5; // heartbeats/s averaged over the last 5 s
 constexpr int kMaxRunPages = 50;
 
 constexpr AgentState kStackOrder[] = { AgentState::Up, AgentState::New, AgentState::Late, AgentState::Down,
@@ -64,7 +65,7 @@ OverviewView::OverviewView(Backend &backend, FleetModel &fleet, Navigator &navig
     auto *grid = new QGridLayout(this);
 
     // Heartbeats per second.
-    m_rateView = makeChartView(tr("Heartbeats per second"), this);
+    m_rateView = makeChartView(tr("Heartbeats per second (5 s average)"), this);
     m_rate = new QLineSeries;
     m_rate->setName(tr("accepted"));
     QPen pen = m_rate->pen();
@@ -73,7 +74,7 @@ OverviewView::OverviewView(Backend &backend, FleetModel &fleet, Navigator &navig
     m_rate->setPen(pen);
     m_rateView->chart()->addSeries(m_rate);
     std::tie(m_rateX, m_rateY) = addTimeAxes(m_rateView->chart());
-    m_rateX->setFormat(QStringLiteral("HH:mm:ss"));
+    m_rateX->setFormat(QStringLiteral("HH:mm"));
     m_rate->attachAxis(m_rateX);
     m_rate->attachAxis(m_rateY);
     applyPalette(m_rateView->chart(), this);
@@ -83,6 +84,7 @@ OverviewView::OverviewView(Backend &backend, FleetModel &fleet, Navigator &navig
     m_statesView = makeChartView(tr("Agents by state"), this);
     QChart *states = m_statesView->chart();
     std::tie(m_statesX, m_statesY) = addTimeAxes(states);
+    m_statesY->setLabelFormat(QStringLiteral("%.0f"));
     QLineSeries *lower = nullptr;
     for (const AgentState state : kStackOrder) {
         auto *upper = new QLineSeries(states);
@@ -107,6 +109,7 @@ OverviewView::OverviewView(Backend &backend, FleetModel &fleet, Navigator &navig
     m_runsView = makeChartView(tr("Runs per minute by status (last hour)"), this);
     QChart *runs = m_runsView->chart();
     std::tie(m_runsX, m_runsY) = addTimeAxes(runs);
+    m_runsY->setLabelFormat(QStringLiteral("%.0f"));
     for (const RunStatus status : kRunStatuses) {
         auto *series = new QLineSeries;
         series->setName(runStatusName(status));
@@ -190,16 +193,22 @@ OverviewView::~OverviewView() = default;
 
 void OverviewView::onTotals(const CollectorTotals &totals)
 {
-    if (m_lastSampledMs > 0 && totals.sampledAtMs > m_lastSampledMs && totals.accepted >= m_lastAccepted) {
-        const qreal seconds = (totals.sampledAtMs - m_lastSampledMs) / 1000.0;
-        m_rate->append(qreal(totals.sampledAtMs), (totals.accepted - m_lastAccepted) / seconds);
-        dropBefore(m_rate, qreal(totals.sampledAtMs - kRateWindowMs));
-        m_rateY->setRange(0, std::max<qreal>(1.0, maxY(m_rate) * 1.15));
-        m_rateX->setRange(QDateTime::fromMSecsSinceEpoch(totals.sampledAtMs - kRateWindowMs),
-                          QDateTime::fromMSecsSinceEpoch(totals.sampledAtMs));
-    }
-    m_lastAccepted = totals.accepted;
-    m_lastSampledMs = totals.sampledAtMs;
+    if (!m_recentTotals.isEmpty() && (totals.sampledAtMs <= m_recentTotals.last().first
+                                      || totals.accepted < m_recentTotals.last().second))
+        m_recentTotals.clear(); // the clock or the counter went back: start afresh
+    m_recentTotals.append({ totals.sampledAtMs, totals.accepted });
+    if (m_recentTotals.size() > kRateSamples + 1)
+        m_recentTotals.removeFirst();
+    if (m_recentTotals.size() < 2)
+        return;
+    const auto &[fromMs, fromAccepted] = m_recentTotals.first();
+    const qreal seconds = (totals.sampledAtMs - fromMs) / 1000.0;
+    m_rate->append(qreal(totals.sampledAtMs), (totals.accepted - fromAccepted) / seconds);
+    dropBefore(m_rate, qreal(totals.sampledAtMs - kRateWindowMs));
+    m_rateY->setRange(0, std::max<qreal>(4.0, maxY(m_rate) * 1.15));
+    m_rateY->applyNiceNumbers();
+    m_rateX->setRange(QDateTime::fromMSecsSinceEpoch(totals.sampledAtMs - kRateWindowMs),
+                      QDateTime::fromMSecsSinceEpoch(totals.sampledAtMs));
 }
 
 void OverviewView::sampleStates()
@@ -214,7 +223,8 @@ void OverviewView::sampleStates()
         upper->append(qreal(now), total);
         dropBefore(upper, qreal(now - kStatesWindowMs));
     }
-    m_statesY->setRange(0, std::max(1.0, total * 1.1));
+    m_statesY->setRange(0, std::max(4, total));
+    m_statesY->applyNiceNumbers(); // whole agents on the axis
     qint64 from = now - 5 * 60 * 1000; // at least five minutes, so the first samples have room
     if (QLineSeries *first = m_stateUpper[int(kStackOrder[0])]; first->count() > 0)
         from = std::min<qint64>(from, qint64(first->at(0).x()));
@@ -297,7 +307,8 @@ void OverviewView::rebuildRuns()
         }
         m_runSeries[int(status)]->replace(points);
     }
-    m_runsY->setRange(0, top * 1.15);
+    m_runsY->setRange(0, std::max(4, top));
+    m_runsY->applyNiceNumbers();
     m_runsX->setRange(QDateTime::fromMSecsSinceEpoch(firstMinute), QDateTime::fromMSecsSinceEpoch(lastMinute));
 }
 

@@ -63,8 +63,9 @@ private:
     QLineSeries *m_rate = nullptr;
     QDateTimeAxis *m_rateX = nullptr;
     QValueAxis *m_rateY = nullptr;
-    quint64 m_lastAccepted = 0;
-    qint64 m_lastSampledMs = 0;
+    // The last few totals: the rate is taken over them, since the collector counts in
+    // flush batches and a one-second difference jumps between 0 and twice the rate.
+    QList<std::pair<qint64, quint64>> m_recentTotals;
 
     QChartView *m_statesView = nullptr;
     std::map<int, QLineSeries *> m_stateUpper; // by AgentState, cumulative

@@ -89,6 +89,36 @@ private Q_SLOTS:
         QCOMPARE(model.count(AgentState::Late), 1);
     }
 
+    void resyncUpdatesLastSeenAndMembership()
+    {
+        FleetModel model(nullptr);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+        model.setAgents({ makeAgent(QStringLiteral("a"), AgentState::Up, 1000),
+                          makeAgent(QStringLiteral("b"), AgentState::Up, 1000),
+                          makeAgent(QStringLiteral("c"), AgentState::Up, 1000) });
+        model.applyFrame({ snap(QStringLiteral("a"), AgentState::Up, 9000) });
+        // The store: a seen later, b seen earlier than the frames say (it lags), c gone, d new,
+        // and a's state older than the frame's (kept from the frame).
+        Agent a = makeAgent(QStringLiteral("a"), AgentState::Late, 20000, QStringLiteral("globex"));
+        Agent b = makeAgent(QStringLiteral("b"), AgentState::Up, 500);
+        Agent d = makeAgent(QStringLiteral("d"), AgentState::Down, 700);
+        model.resync({ a, b, d });
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.rowOf(QStringLiteral("c")), -1);
+        const QModelIndex ai = model.index(model.rowOf(QStringLiteral("a")), 0);
+        QCOMPARE(ai.data(FleetModel::LastSeenMsRole).toLongLong(), 20000);
+        QCOMPARE(ai.data(FleetModel::TenantRole).toString(), QStringLiteral("globex"));
+        QCOMPARE(ai.data(FleetModel::StateRole).toInt(), int(AgentState::Up));
+        QCOMPARE(intervalsOf(model, QStringLiteral("a")), QList<int>({ 8000 })); // none from the resync
+        QCOMPARE(model.index(model.rowOf(QStringLiteral("b")), 0).data(FleetModel::LastSeenMsRole).toLongLong(), 1000);
+        QCOMPARE(model.count(AgentState::Down), 1);
+        QCOMPARE(model.count(AgentState::Up), 2);
+        // A row that was not known when the read began is not removed.
+        model.applyFrame({ snap(QStringLiteral("e"), AgentState::Up, 800) });
+        model.resync({ a, b, d }, { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("d") });
+        QVERIFY(model.rowOf(QStringLiteral("e")) >= 0);
+    }
+
     void changedRowsBecomeRanges()
     {
         FleetModel model(nullptr);
