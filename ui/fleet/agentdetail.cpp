@@ -258,6 +258,7 @@ QWidget *AgentDetail::buildSettingsTab()
     m_interval = new QSpinBox(page);
     m_interval->setRange(1, 366 * 24 * 3600);
     m_interval->setSuffix(tr(" s"));
+    m_interval->setObjectName(QStringLiteral("interval"));
     form->addRow(tr("&Interval:"), m_interval);
     m_grace = new QSpinBox(page);
     m_grace->setRange(0, 366 * 24 * 3600);
@@ -271,9 +272,11 @@ QWidget *AgentDetail::buildSettingsTab()
     form->addRow(tr("&Environment:"), m_environment);
     m_tags = new QLineEdit(page);
     m_tags->setPlaceholderText(tr("comma-separated, e.g. web, eu-west"));
+    m_tags->setObjectName(QStringLiteral("tags"));
     form->addRow(tr("T&ags:"), m_tags);
     auto *buttons = new QHBoxLayout;
     m_save = new QPushButton(icon(Icon::Save), tr("&Save"), page);
+    m_save->setObjectName(QStringLiteral("save"));
     m_save->setShortcut(QKeySequence::Save);
     m_save->setToolTip(tr("Save (%1)").arg(QKeySequence(QKeySequence::Save).toString(QKeySequence::NativeText)));
     connect(m_save, &QPushButton::clicked, this, &AgentDetail::save);
@@ -586,6 +589,7 @@ void AgentDetail::rebuildCharts()
         for (const QPointF &p : list)
             top = std::max(top, p.y());
         chart.y->setRange(0, top > 0 ? top * 1.15 : 1.0);
+        chart.y->applyNiceNumbers();
         chart.x->setRange(from, now);
         chart.x->setFormat(format);
     }
@@ -777,6 +781,20 @@ void AgentDetail::deleteAgent()
         Q_EMIT deleted();
         close();
     });
+}
+
+void AgentDetail::changeEvent(QEvent *event)
+{
+    QDialog::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
+        for (auto it = m_charts.cbegin(); it != m_charts.cend(); ++it) {
+            applyPalette(it->view->chart(), this);
+            if (it.key() != kIntervalMeasure) {
+                QPen pen = it->series->pen();
+                pen.setColor(palette().link().color());
+                it->series->setPen(pen);
+            }
+        }
 }
 
 QStringList AgentDetail::measures() const

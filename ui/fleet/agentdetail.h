@@ -65,6 +65,9 @@ Q_SIGNALS:
     void heartbeatsLoaded();
     void deleted();
 
+protected:
+    void changeEvent(QEvent *event) override; // charts follow a palette change (dark mode)
+
 private:
     struct Chart
     {

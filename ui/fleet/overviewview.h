@@ -42,6 +42,9 @@ public:
     // Takes a sample of the fleet's counts now (the timer does it every few seconds).
     void sampleStates();
 
+protected:
+    void changeEvent(QEvent *event) override; // charts follow a palette change (dark mode)
+
 private:
     struct RunPoint
     {

@@ -12,7 +12,10 @@
 #include <QAction>
 #include <QDir>
 #include <QFile>
+#include <QLineEdit>
 #include <QLineSeries>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
@@ -108,6 +111,33 @@ private Q_SLOTS:
         QTRY_COMPARE(detail.pauseAction()->text(), QStringLiteral("Resume"));
         detail.pauseAction()->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(storedState(t, id) != AgentState::Paused, 10000);
+    }
+
+    void saveEditsTheAgent()
+    {
+        TestBackend t;
+        QVERIFY2(t.start(), "backend did not start");
+        Agent agent;
+        agent.id = QStringLiteral("cache-3");
+        QVERIFY(TestBackend::await(t.backend->saveAgent(agent)).ok());
+        Navigator navigator;
+        AgentDetail detail(*t.backend, navigator, agent.id);
+        QSignalSpy loaded(&detail, &AgentDetail::agentLoaded);
+        QVERIFY(loaded.wait(10000));
+        auto *interval = detail.findChild<QSpinBox *>(QStringLiteral("interval"));
+        auto *tags = detail.findChild<QLineEdit *>(QStringLiteral("tags"));
+        auto *save = detail.findChild<QPushButton *>(QStringLiteral("save"));
+        QVERIFY(interval && tags && save);
+        interval->setValue(45);
+        tags->setText(QStringLiteral("cache, eu-west , cache"));
+        save->click();
+        const QString id = agent.id;
+        const auto stored = [&t, id] {
+            return TestBackend::await(t.backend->read([id](Store &s) { return s.getAgent(id); })).valueOr(Agent {});
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(stored().intervalSecs, 45, 10000);
+        QCOMPARE(stored().tags, QStringList({ QStringLiteral("cache"), QStringLiteral("eu-west") }));
+        QVERIFY(detail.pingText().contains(QStringLiteral("--interval 45")));
     }
 
     void signedCurlCommandIsAccepted()

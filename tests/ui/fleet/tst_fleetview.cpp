@@ -16,6 +16,7 @@
 #include "settings/settings.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QDir>
 #include <QLineSeries>
 #include <QListView>
@@ -90,6 +91,30 @@ private Q_SLOTS:
             QVERIFY(charted.wait(10000));
             QTest::qWait(300);
             shown->grab().save(QDir(shots).filePath(QStringLiteral("agentdetail-demo.png")));
+            // The same on a dark palette.
+            const QPalette light = QApplication::palette();
+            QApplication::setStyle(QStringLiteral("Fusion"));
+            QPalette dark;
+            dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+            dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+            dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+            dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0x9a));
+            dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+            dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+            dark.setColor(QPalette::Mid, QColor(0x50, 0x50, 0x50));
+            dark.setColor(QPalette::Highlight, QColor(0x2f, 0x6e, 0xba));
+            dark.setColor(QPalette::HighlightedText, Qt::white);
+            dark.setColor(QPalette::Link, QColor(0x6c, 0xb4, 0xff));
+            QApplication::setPalette(dark);
+            QTest::qWait(300);
+            shown->grab().save(QDir(shots).filePath(QStringLiteral("agentdetail-dark.png")));
+            view.setShowTiles(true);
+            QTest::qWait(200);
+            view.grab().save(QDir(shots).filePath(QStringLiteral("fleet-tiles-dark.png")));
+            overview.grab().save(QDir(shots).filePath(QStringLiteral("overview-dark.png")));
+            QApplication::setPalette(light);
             shown->close();
         }
 
