@@ -90,7 +90,6 @@ QPlainTextEdit *commandBox(QWidget *parent)
     box->setReadOnly(true);
     box->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     box->setLineWrapMode(QPlainTextEdit::NoWrap);
-    box->setMaximumHeight(box->fontMetrics().lineSpacing() * 6);
     return box;
 }
 
@@ -253,7 +252,12 @@ QWidget *AgentDetail::buildChartsTab()
 
 QWidget *AgentDetail::buildSettingsTab()
 {
-    auto *page = new QWidget(this);
+    auto *outer = new QWidget(this);
+    auto *outerLayout = new QHBoxLayout(outer);
+    auto *page = new QWidget(outer);
+    page->setMaximumWidth(560); // a form, not a banner: fields as wide as their content needs
+    outerLayout->addWidget(page, 0, Qt::AlignTop);
+    outerLayout->addStretch(1);
     auto *form = new QFormLayout(page);
     m_interval = new QSpinBox(page);
     m_interval->setRange(1, 366 * 24 * 3600);
@@ -292,7 +296,7 @@ QWidget *AgentDetail::buildSettingsTab()
     connect(m_grace, &QSpinBox::valueChanged, this, edited);
     for (QLineEdit *edit : { m_tenant, m_environment, m_tags })
         connect(edit, &QLineEdit::textEdited, this, edited);
-    return page;
+    return outer;
 }
 
 QWidget *AgentDetail::buildPingTab()
@@ -326,6 +330,11 @@ void AgentDetail::updatePing()
     const QString url = m_backend.baseUrl();
     m_curl->setPlainText(signedBeats ? signedCurlCommand(url, m_agentId, keyFile) : curlCommand(url, m_agentId));
     m_agentLine->setPlainText(agentCommand(url, m_agentId, signedBeats ? keyFile : QString(), m_agent.intervalSecs));
+    for (QPlainTextEdit *box : { m_curl, m_agentLine }) {
+        const int lines = int(box->toPlainText().count(QLatin1Char('\n'))) + 1;
+        // Room for the lines and a horizontal scroll bar, no more.
+        box->setFixedHeight(box->fontMetrics().lineSpacing() * (lines + 1) + 2 * box->frameWidth() + 12);
+    }
     m_keyNote->setText(signedBeats
                            ? tr("This agent signs its heartbeats: its key must be in %1 on the host (the key is shown "
                                 "once, when it is rotated).")

@@ -101,7 +101,16 @@ private Q_SLOTS:
                  qPrintable(ping));
 
         if (const QString dir = qEnvironmentVariable("VIGIL_SCREENSHOT_DIR"); !dir.isEmpty())
+        {
             detail.grab().save(QDir(dir).filePath(QStringLiteral("agentdetail.png")));
+            auto *tabs = detail.findChild<QTabWidget *>();
+            for (int i = 1; i < tabs->count(); ++i) {
+                tabs->setCurrentIndex(i);
+                QTest::qWait(100);
+                detail.grab().save(QDir(dir).filePath(QStringLiteral("agentdetail-tab%1.png").arg(i)));
+            }
+            tabs->setCurrentIndex(0);
+        }
 
         // Pause through the button; the store says paused, the button offers Resume.
         QTRY_VERIFY(detail.pauseAction()->isEnabled());
