@@ -7,6 +7,9 @@
 #include "common/navigator.h"
 #include "common/presentation.h"
 #include "editor/workflowsview.h"
+#include "fleet/fleetmodel.h"
+#include "fleet/fleetview.h"
+#include "fleet/overviewview.h"
 #include "runs/runsview.h"
 #include "runs/runview.h"
 #include "signals/incidentsview.h"
@@ -71,7 +74,6 @@ MainWindow::MainWindow(Backend &backend, Settings &settings, QWidget *parent)
     connect(&m_backend, &Backend::startFailed, this, &MainWindow::onStartFailed);
     connect(&m_backend, &Backend::runsChanged, this, &MainWindow::onRunsChanged);
     connect(&m_backend, &Backend::notificationRequested, m_tray, &TrayNotifier::notify);
-    connect(m_navigator, &Navigator::openAgent, this, [this] { showView(View::Fleet); });
     connect(m_navigator, &Navigator::openWorkflow, this, [this] { showView(View::Workflows); });
     connect(m_navigator, &Navigator::showRuns, this, [this] { showView(View::Runs); });
     connect(m_navigator, &Navigator::openRun, this, &MainWindow::openRun);
@@ -98,10 +100,14 @@ void MainWindow::createViews()
         { View::Runs, Icon::Runs, tr("Runs") },               { View::Workflows, Icon::Workflows, tr("Workflows") },
         { View::Signals, Icon::Signals, tr("Signals") },      { View::Incidents, Icon::Incidents, tr("Incidents") },
     };
-    for (const auto &entry : views) {
-        QWidget *widget = createView(entry.view);
-        m_stack->addWidget(widget);
-        new QListWidgetItem(icon(entry.icon), entry.title, m_sidebar);
+    std::vector<QWidget *> widgets;
+    for (const auto &entry : views)
+        widgets.push_back(createView(entry.view));
+    delete widgets[0];
+    widgets[0] = new OverviewView(m_backend, *m_fleet->model(), *m_navigator, this);
+    for (std::size_t i = 0; i < widgets.size(); ++i) {
+        m_stack->addWidget(widgets[i]);
+        new QListWidgetItem(icon(views[i].icon), views[i].title, m_sidebar);
     }
 }
 
@@ -109,8 +115,18 @@ QWidget *MainWindow::createView(View view)
 {
     switch (view) {
     case View::Overview:
-    case View::Fleet:
+        // Built after the fleet view (it reads the fleet model): see createViews().
         break;
+    case View::Fleet: {
+        m_fleet = new FleetView(m_backend, m_settings, *m_navigator, this);
+        FleetModel *model = m_fleet->model();
+        connect(model, &FleetModel::countsChanged, this, [this, model] {
+            setFleetCounts(model->count(AgentState::Up), model->count(AgentState::Late), model->count(AgentState::Down),
+                           model->count(AgentState::Paused), model->count(AgentState::New));
+        });
+        connect(model, &FleetModel::stateTransitions, this, &MainWindow::onTransitions);
+        return m_fleet;
+    }
     case View::Runs: {
         auto *runs = new RunsView(m_backend, m_settings, *m_navigator, this);
         connect(m_navigator, &Navigator::showRuns, runs, &RunsView::showRuns);
@@ -243,6 +259,20 @@ void MainWindow::onStartFailed(const QString &message)
         openSettings();
 }
 
+void MainWindow::onTransitions(const QList<AgentTransition> &transitions)
+{
+    QStringList down;
+    QStringList recovered;
+    for (const AgentTransition &t : transitions) {
+        if (t.to == AgentState::Down && t.from != AgentState::Down)
+            down << t.id;
+        else if (t.from == AgentState::Down && t.to == AgentState::Up)
+            recovered << t.id;
+    }
+    m_tray->agentsWentDown(down);
+    m_tray->agentsRecovered(recovered);
+}
+
 void MainWindow::onRunsChanged(const QList<WorkflowRun> &runs)
 {
     QStringList failed;
@@ -255,6 +285,10 @@ void MainWindow::onRunsChanged(const QList<WorkflowRun> &runs)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (auto *workflows = qobject_cast<WorkflowsView *>(viewWidget(View::Workflows)); workflows && !workflows->confirmDiscard()) {
+        event->ignore();
+        return;
+    }
     m_settings.setWindowGeometry(saveGeometry());
     m_settings.setWindowState(saveState());
     m_settings.sync();

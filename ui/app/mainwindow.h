@@ -23,6 +23,8 @@ class Backend;
 class Navigator;
 class Settings;
 class TrayNotifier;
+class FleetView;
+struct AgentTransition;
 class RunView;
 
 class MainWindow final : public QMainWindow
@@ -53,6 +55,7 @@ private:
     void onStarted();
     void onStartFailed(const QString &message);
     void onRunsChanged(const QList<vigil::WorkflowRun> &runs);
+    void onTransitions(const QList<vigil::ui::AgentTransition> &transitions);
     void setFleetCounts(int up, int late, int down, int paused, int fresh);
 
     Backend &m_backend;
@@ -64,6 +67,7 @@ private:
     QLabel *m_listen = nullptr;
     QLabel *m_database = nullptr;
     TrayNotifier *m_tray = nullptr;
+    FleetView *m_fleet = nullptr;
     QHash<QString, QPointer<RunView>> m_runWindows;
 };
 

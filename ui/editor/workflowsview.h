@@ -48,6 +48,8 @@ public:
     // Pulse JSON: one definition opens in the editor unsaved; several are created at once.
     bool importFile(const QString &path);
     bool exportFile(const QString &path) const;
+    // True when there are no unsaved edits or the user agreed to drop them (asks).
+    bool confirmDiscard();
 
 Q_SIGNALS:
     void reloaded();
@@ -58,7 +60,6 @@ protected:
 
 private:
     // false when the user cancelled; true when there was nothing to lose or it may go.
-    bool confirmDiscard();
     void setStatus(const QString &text, bool error = false);
     void updateActions();
     void deleteCurrent();
