@@ -9,23 +9,25 @@
 
 namespace vigil {
 
-namespace {
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("vigil::ServerOptionParser", text);
-}
-} // namespace
-
 ServerOptionParser::ServerOptionParser()
+    // QCoreApplication::translate with the literal context, not a tr() helper: lupdate files a
+    // helper's calls under the wrong context.
     : m_noAutoRegister(QStringLiteral("no-auto-register"),
-                       tr("Answer 404 to heartbeats of unknown agents instead of registering them."))
-    , m_retentionDays(QStringLiteral("retention-days"), tr("Keep heartbeat history this many days (default 7)."),
-                      QStringLiteral("days"))
-    , m_import(QStringLiteral("import"), tr("Load workflow definitions (one, or a JSON array) from FILE at start."),
-               QStringLiteral("file"))
+        QCoreApplication::translate("vigil::ServerOptionParser",
+            "Answer 404 to heartbeats of unknown agents instead of registering them."))
+    , m_retentionDays(QStringLiteral("retention-days"),
+          QCoreApplication::translate("vigil::ServerOptionParser",
+              "Keep heartbeat history this many days (default 7)."),
+          QStringLiteral("days"))
+    , m_import(QStringLiteral("import"),
+          QCoreApplication::translate("vigil::ServerOptionParser",
+              "Load workflow definitions (one, or a JSON array) from FILE at start."),
+          QStringLiteral("file"))
     , m_demo(QStringLiteral("demo"),
-             tr("Run N simulated agents that send real heartbeats over HTTP (steady, flapping, dying, cron jobs)."),
-             QStringLiteral("N"))
+          QCoreApplication::translate("vigil::ServerOptionParser",
+              "Run N simulated agents that send real heartbeats over HTTP "
+              "(steady, flapping, dying, cron jobs)."),
+          QStringLiteral("N"))
 {
 }
 

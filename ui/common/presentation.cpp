@@ -6,10 +6,12 @@
 namespace vigil::ui {
 
 namespace {
-QString tr(const char *text)
+// A context of its own rather than a local tr() helper: lupdate files unqualified tr() calls
+// under the enclosing class or namespace, so it would miss "vigil::ui::Presentation".
+struct PresentationText
 {
-    return QCoreApplication::translate("vigil::ui::Presentation", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(vigil::ui::Presentation)
+};
 } // namespace
 
 QColor stateColor(AgentState state)
@@ -67,11 +69,16 @@ QColor attemptStatusColor(AttemptStatus status)
 QString stateName(AgentState state)
 {
     switch (state) {
-    case AgentState::New: return tr("new");
-    case AgentState::Up: return tr("up");
-    case AgentState::Late: return tr("late");
-    case AgentState::Down: return tr("down");
-    case AgentState::Paused: return tr("paused");
+    case AgentState::New:
+        return PresentationText::tr("new");
+    case AgentState::Up:
+        return PresentationText::tr("up");
+    case AgentState::Late:
+        return PresentationText::tr("late");
+    case AgentState::Down:
+        return PresentationText::tr("down");
+    case AgentState::Paused:
+        return PresentationText::tr("paused");
     }
     return {};
 }
@@ -79,12 +86,18 @@ QString stateName(AgentState state)
 QString runStatusName(RunStatus status)
 {
     switch (status) {
-    case RunStatus::Pending: return tr("pending");
-    case RunStatus::Running: return tr("running");
-    case RunStatus::Waiting: return tr("waiting");
-    case RunStatus::Completed: return tr("completed");
-    case RunStatus::Failed: return tr("failed");
-    case RunStatus::Canceled: return tr("canceled");
+    case RunStatus::Pending:
+        return PresentationText::tr("pending");
+    case RunStatus::Running:
+        return PresentationText::tr("running");
+    case RunStatus::Waiting:
+        return PresentationText::tr("waiting");
+    case RunStatus::Completed:
+        return PresentationText::tr("completed");
+    case RunStatus::Failed:
+        return PresentationText::tr("failed");
+    case RunStatus::Canceled:
+        return PresentationText::tr("canceled");
     }
     return {};
 }
@@ -92,12 +105,18 @@ QString runStatusName(RunStatus status)
 QString stepStatusName(StepStatus status)
 {
     switch (status) {
-    case StepStatus::Pending: return tr("pending");
-    case StepStatus::Scheduled: return tr("scheduled");
-    case StepStatus::Running: return tr("running");
-    case StepStatus::Completed: return tr("completed");
-    case StepStatus::Failed: return tr("failed");
-    case StepStatus::Skipped: return tr("skipped");
+    case StepStatus::Pending:
+        return PresentationText::tr("pending");
+    case StepStatus::Scheduled:
+        return PresentationText::tr("scheduled");
+    case StepStatus::Running:
+        return PresentationText::tr("running");
+    case StepStatus::Completed:
+        return PresentationText::tr("completed");
+    case StepStatus::Failed:
+        return PresentationText::tr("failed");
+    case StepStatus::Skipped:
+        return PresentationText::tr("skipped");
     }
     return {};
 }
@@ -105,29 +124,29 @@ QString stepStatusName(StepStatus status)
 QString formatAge(qint64 ageMs)
 {
     if (ageMs < 0)
-        return tr("never");
+        return PresentationText::tr("never");
     const qint64 s = ageMs / 1000;
     if (s < 2)
-        return tr("just now");
+        return PresentationText::tr("just now");
     if (s < 120)
-        return tr("%1 s ago").arg(s);
+        return PresentationText::tr("%1 s ago").arg(s);
     if (s < 7200)
-        return tr("%1 min ago").arg(s / 60);
+        return PresentationText::tr("%1 min ago").arg(s / 60);
     if (s < 172800)
-        return tr("%1 h ago").arg(s / 3600);
-    return tr("%1 d ago").arg(s / 86400);
+        return PresentationText::tr("%1 h ago").arg(s / 3600);
+    return PresentationText::tr("%1 d ago").arg(s / 86400);
 }
 
 QString formatDuration(qint64 ms)
 {
     if (ms < 1000)
-        return tr("%1 ms").arg(ms);
+        return PresentationText::tr("%1 ms").arg(ms);
     if (ms < 60000)
-        return tr("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
+        return PresentationText::tr("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
     const qint64 s = ms / 1000;
     if (s < 3600)
-        return tr("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-    return tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+        return PresentationText::tr("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return PresentationText::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
 }
 
 QString formatTime(const QDateTime &time, bool precise)

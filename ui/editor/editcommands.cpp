@@ -7,7 +7,12 @@ namespace vigil::ui {
 
 namespace {
 
-QString tr(const char *text) { return QCoreApplication::translate("vigil::ui::EditCommands", text); }
+// A context of its own rather than a local tr() helper: lupdate files unqualified tr() calls
+// under the enclosing class or namespace, so it would miss "vigil::ui::EditCommands".
+struct EditCommandsText
+{
+    Q_DECLARE_TR_FUNCTIONS(vigil::ui::EditCommands)
+};
 
 void insertAt(WorkflowDefinition &definition, const StepPath &at, WorkflowStep step)
 {
@@ -35,7 +40,7 @@ InsertStepCommand::InsertStepCommand(WorkflowDocument *document, StepPath at, Wo
     , m_at(std::move(at))
     , m_step(std::move(step))
 {
-    setText(tr("Insert step %1").arg(m_step.name));
+    setText(EditCommandsText::tr("Insert step %1").arg(m_step.name));
 }
 
 void InsertStepCommand::redo()
@@ -55,7 +60,7 @@ RemoveStepCommand::RemoveStepCommand(WorkflowDocument *document, StepPath path)
     , m_path(std::move(path))
 {
     if (const WorkflowStep *step = stepAt(document->definition(), m_path))
-        setText(tr("Remove step %1").arg(step->name));
+        setText(EditCommandsText::tr("Remove step %1").arg(step->name));
 }
 
 void RemoveStepCommand::redo()
@@ -76,7 +81,7 @@ MoveStepCommand::MoveStepCommand(WorkflowDocument *document, StepPath from, Step
     , m_to(std::move(to))
 {
     if (const WorkflowStep *step = stepAt(document->definition(), m_from))
-        setText(tr("Move step %1").arg(step->name));
+        setText(EditCommandsText::tr("Move step %1").arg(step->name));
 }
 
 void MoveStepCommand::move(WorkflowDocument *document, const StepPath &from, const StepPath &to)
@@ -113,8 +118,8 @@ SetStepFieldCommand::SetStepFieldCommand(WorkflowDocument *document, StepPath pa
         QT_TRANSLATE_NOOP("vigil::ui::EditCommands", "retry policy"),
         QT_TRANSLATE_NOOP("vigil::ui::EditCommands", "on false"),
     };
-    const QString what = m_field == StepField::ConfigKey ? m_key : tr(names[int(m_field)]);
-    setText(tr("Set %1 of %2").arg(what, step->name));
+    const QString what = m_field == StepField::ConfigKey ? m_key : EditCommandsText::tr(names[int(m_field)]);
+    setText(EditCommandsText::tr("Set %1 of %2").arg(what, step->name));
 }
 
 void SetStepFieldCommand::apply(const Json &value)
@@ -148,7 +153,7 @@ AddBranchCommand::AddBranchCommand(WorkflowDocument *document, StepPath parallel
     , m_index(index)
     , m_branch(std::move(branch))
 {
-    setText(tr("Add branch"));
+    setText(EditCommandsText::tr("Add branch"));
 }
 
 void AddBranchCommand::redo()
@@ -172,7 +177,7 @@ RemoveBranchCommand::RemoveBranchCommand(WorkflowDocument *document, StepPath pa
     , m_parallel(std::move(parallel))
     , m_index(index)
 {
-    setText(tr("Remove branch"));
+    setText(EditCommandsText::tr("Remove branch"));
 }
 
 void RemoveBranchCommand::redo()
@@ -201,7 +206,7 @@ SetWorkflowPropertyCommand::SetWorkflowPropertyCommand(WorkflowDocument *documen
     , m_old(workflowProperty(document->definition(), property))
     , m_new(std::move(value))
 {
-    setText(tr("Change workflow properties"));
+    setText(EditCommandsText::tr("Change workflow properties"));
 }
 
 void SetWorkflowPropertyCommand::redo()

@@ -9,10 +9,12 @@ namespace vigil::ui {
 
 namespace {
 
-QString tr(const char *text)
+// A context of its own rather than a local tr() helper: lupdate files unqualified tr() calls
+// under the enclosing class or namespace, so it would miss "vigil::ui::RunControl".
+struct RunControlText
 {
-    return QCoreApplication::translate("vigil::ui::RunControl", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(vigil::ui::RunControl)
+};
 
 } // namespace
 
@@ -25,7 +27,7 @@ QFuture<ControlOutcome> retryRuns(Backend &backend, const QStringList &runIds)
             if (run)
                 outcome.runIds << id;
             else
-                outcome.errors << tr("Could not retry %1: %2").arg(id, run.error().message);
+                outcome.errors << RunControlText::tr("Could not retry %1: %2").arg(id, run.error().message);
         }
         return outcome;
     });
@@ -33,7 +35,7 @@ QFuture<ControlOutcome> retryRuns(Backend &backend, const QStringList &runIds)
 
 QFuture<ControlOutcome> cancelRuns(Backend &backend, const QStringList &runIds)
 {
-    const QString reason = tr("canceled from the dashboard");
+    const QString reason = RunControlText::tr("canceled from the dashboard");
     return backend.engine([runIds, reason](Engine &engine) {
         ControlOutcome outcome;
         for (const QString &id : runIds) {
@@ -41,7 +43,7 @@ QFuture<ControlOutcome> cancelRuns(Backend &backend, const QStringList &runIds)
             if (run)
                 outcome.runIds << id;
             else
-                outcome.errors << tr("Could not cancel %1: %2").arg(id, run.error().message);
+                outcome.errors << RunControlText::tr("Could not cancel %1: %2").arg(id, run.error().message);
         }
         return outcome;
     });
@@ -54,13 +56,16 @@ QFuture<ControlOutcome> replaySignals(Backend &backend, const QStringList &trigg
         for (const QString &id : triggerIds) {
             const Result<std::vector<QString>> runs = engine.replay(id, ReplayOptions { dryRun });
             if (!runs) {
-                outcome.errors << tr("Could not replay signal %1: %2").arg(id, runs.error().message);
+                outcome.errors
+                    << RunControlText::tr("Could not replay signal %1: %2").arg(id, runs.error().message);
                 continue;
             }
             for (const QString &run : *runs)
                 outcome.runIds << run;
             if (runs->empty())
-                outcome.errors << tr("Replaying signal %1 started no run: no enabled workflow matches it.").arg(id);
+                outcome.errors << RunControlText::tr(
+                    "Replaying signal %1 started no run: no enabled workflow matches it.")
+                                      .arg(id);
         }
         return outcome;
     });

@@ -12,10 +12,12 @@ namespace vigil::ui {
 
 namespace {
 
-QString tr(const char *text)
+// A context of its own rather than a local tr() helper: lupdate files unqualified tr() calls
+// under the enclosing class or namespace, so it would miss "vigil::ui::TimelineLayout".
+struct TimelineText
 {
-    return QCoreApplication::translate("vigil::ui::TimelineLayout", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(vigil::ui::TimelineLayout)
+};
 
 QString laneKey(const WorkflowStepRun &step)
 {
@@ -75,7 +77,7 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
         attemptsByStep[attempt.stepRunId].push_back(&attempt);
 
     // Lanes: the run's sequence, then one per (parallel step, branch) in order of appearance.
-    std::vector<LaneDraft> drafts { LaneDraft { tr("Run"), -1, -1, 0, 0 } };
+    std::vector<LaneDraft> drafts { LaneDraft { TimelineText::tr("Run"), -1, -1, 0, 0 } };
     QHash<QString, int> draftByKey { { QString(), 0 } };
     QHash<QString, int> stepLane;  // step run id -> draft lane
     QHash<QString, int> stepOrder; // step run id -> position
@@ -95,7 +97,9 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
             const int parentLane = parent ? stepLane.value(parent->id) : 0;
             const int branch = step.branchIndex.value_or(0);
             LaneDraft draft;
-            draft.label = tr("%1 · branch %2").arg(parent ? parent->stepName : tr("parallel")).arg(branch + 1);
+            draft.label = TimelineText::tr("%1 · branch %2")
+                              .arg(parent ? parent->stepName : TimelineText::tr("parallel"))
+                              .arg(branch + 1);
             draft.parent = parentLane;
             draft.parentOrder = parent ? stepOrder.value(parent->id) : i;
             draft.branch = branch;
@@ -154,8 +158,9 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
             bar.startMs = from;
             bar.endMs = std::max(from, to);
             bar.open = open;
-            bar.label = tr("waiting");
-            bar.tooltip = tr("%1 — waiting\n%2\nWaited: %3").arg(step.stepName, why, formatDuration(bar.endMs - from));
+            bar.label = TimelineText::tr("waiting");
+            bar.tooltip = TimelineText::tr("%1 — waiting\n%2\nWaited: %3")
+                              .arg(step.stepName, why, formatDuration(bar.endMs - from));
             layout.bars.push_back(std::move(bar));
         };
 
@@ -167,8 +172,10 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
                 continue;
             const qint64 start = at(attempt.startedAt);
             if (previousEnd >= 0 && start - previousEnd >= kMinWaitingMs) {
-                const QString why = i == 0 ? (step.stepType == StepType::Delay ? tr("Delay") : tr("Due, not yet started"))
-                                           : tr("Retry back-off before attempt %1").arg(attempt.attempt);
+                const QString why = i == 0
+                    ? (step.stepType == StepType::Delay ? TimelineText::tr("Delay")
+                                                        : TimelineText::tr("Due, not yet started"))
+                    : TimelineText::tr("Retry back-off before attempt %1").arg(attempt.attempt);
                 addWaiting(previousEnd, start, false, why);
             }
 
@@ -203,18 +210,23 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
                 running = true;
             }
             bar.endMs = std::max(bar.startMs, bar.endMs);
-            bar.label = attempt.attempt > 1 ? tr("%1 #%2").arg(step.stepName).arg(attempt.attempt) : step.stepName;
+            bar.label = attempt.attempt > 1
+                ? TimelineText::tr("%1 #%2").arg(step.stepName).arg(attempt.attempt)
+                : step.stepName;
             QStringList tip;
-            tip << tr("%1 (%2)").arg(step.stepName, toString(step.stepType));
-            tip << tr("Attempt %1: %2").arg(attempt.attempt).arg(toString(bar.status));
-            tip << tr("Started: %1").arg(formatTime(attempt.startedAt, true));
+            tip << TimelineText::tr("%1 (%2)").arg(step.stepName, toString(step.stepType));
+            tip << TimelineText::tr("Attempt %1: %2").arg(attempt.attempt).arg(toString(bar.status));
+            tip << TimelineText::tr("Started: %1").arg(formatTime(attempt.startedAt, true));
             if (!bar.open)
-                tip << tr("Ended: %1").arg(formatTime(QDateTime::fromMSecsSinceEpoch(bar.endMs + layout.originMs), true));
-            tip << tr("Duration: %1").arg(formatDuration(bar.endMs - bar.startMs));
+                tip << TimelineText::tr("Ended: %1")
+                           .arg(
+                               formatTime(QDateTime::fromMSecsSinceEpoch(bar.endMs + layout.originMs), true));
+            tip << TimelineText::tr("Duration: %1").arg(formatDuration(bar.endMs - bar.startMs));
             if (attempt.scheduledFor.isValid() && attempt.startedAt > attempt.scheduledFor)
-                tip << tr("Late by: %1").arg(formatDuration(attempt.scheduledFor.msecsTo(attempt.startedAt)));
+                tip << TimelineText::tr("Late by: %1")
+                           .arg(formatDuration(attempt.scheduledFor.msecsTo(attempt.startedAt)));
             if (error && !error->isEmpty())
-                tip << tr("Error: %1").arg(*error);
+                tip << TimelineText::tr("Error: %1").arg(*error);
             bar.tooltip = tip.join(QLatin1Char('\n'));
             previousEnd = bar.endMs;
             layout.bars.push_back(std::move(bar));
@@ -230,7 +242,7 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
             bar.endMs = bar.startMs;
             bar.status = AttemptStatus::Skipped;
             bar.label = step.stepName;
-            bar.tooltip = tr("%1 — skipped").arg(step.stepName);
+            bar.tooltip = TimelineText::tr("%1 — skipped").arg(step.stepName);
             if (step.errorMessage && !step.errorMessage->isEmpty())
                 bar.tooltip += QLatin1Char('\n') + *step.errorMessage;
             layout.bars.push_back(std::move(bar));
@@ -241,7 +253,8 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
             if (step.scheduledFor.isValid())
                 end = std::max(end, at(step.scheduledFor));
             addWaiting(previousEnd, end, true,
-                       step.scheduledFor.isValid() ? tr("Due at %1").arg(formatTime(step.scheduledFor)) : tr("Pending"));
+                step.scheduledFor.isValid() ? TimelineText::tr("Due at %1").arg(formatTime(step.scheduledFor))
+                                            : TimelineText::tr("Pending"));
         }
     }
 
