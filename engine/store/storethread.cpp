@@ -5,9 +5,10 @@
 
 namespace vigil {
 
-StoreThread::StoreThread(StoreOptions options, const QString &name, QObject *parent)
+StoreThread::StoreThread(StoreOptions options, const QString &name, bool ready, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
+    , m_ready(ready)
 {
     m_thread.setObjectName(name);
     m_worker = new QObject;
@@ -22,6 +23,7 @@ StoreThread::~StoreThread()
     QMetaObject::invokeMethod(
         m_worker,
         [this, &closed] {
+            m_held.clear(); // never started: their futures are cancelled
             m_store.reset(); // the connection belongs to the worker thread
             closed.release();
         },
@@ -29,6 +31,20 @@ StoreThread::~StoreThread()
     closed.acquire();
     m_thread.quit();
     m_thread.wait();
+}
+
+void StoreThread::setReady()
+{
+    QMetaObject::invokeMethod(
+        m_worker,
+        [this] {
+            m_ready = true;
+            std::vector<std::function<void()>> held = std::move(m_held);
+            m_held.clear();
+            for (auto &job : held)
+                job();
+        },
+        Qt::QueuedConnection);
 }
 
 Status StoreThread::ensureOpen()

@@ -5,8 +5,10 @@
 // dashboard's lists and charts). call() queues a function onto that thread and answers a
 // QFuture; a widget continues on it with QFuture::then(context, ...). The store is opened
 // on the first call; if that fails, the function is not run and the future holds the error
-// (the function must answer a Result or a Status). RAII: the destructor closes the
-// connection on its own thread and joins it.
+// (the function must answer a Result or a Status). A thread made with `ready = false` holds
+// every call until setReady(): the dashboard's views ask for data at once, but the schema
+// exists only once the engine migrated it. RAII: the destructor closes the connection on
+// its own thread and joins it.
 
 #include "store/store.h"
 
@@ -14,7 +16,9 @@
 #include <QPromise>
 #include <QThread>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 namespace vigil {
 
@@ -23,7 +27,7 @@ class StoreThread final : public QObject
     Q_OBJECT
 public:
     explicit StoreThread(StoreOptions options, const QString &name = QStringLiteral("vigil-reads"),
-                         QObject *parent = nullptr);
+                         bool ready = true, QObject *parent = nullptr);
     ~StoreThread() override;
 
     template<typename Fn>
@@ -36,15 +40,24 @@ public:
         QMetaObject::invokeMethod(
             m_worker,
             [this, promise, fn = std::move(fn)]() mutable {
-                if (Status opened = ensureOpen(); !opened)
-                    promise->addResult(R(opened.error()));
+                auto job = [this, promise, fn = std::move(fn)]() mutable {
+                    if (Status opened = ensureOpen(); !opened)
+                        promise->addResult(R(opened.error()));
+                    else
+                        promise->addResult(fn(*m_store));
+                    promise->finish();
+                };
+                if (m_ready)
+                    job();
                 else
-                    promise->addResult(fn(*m_store));
-                promise->finish();
+                    m_held.push_back(std::move(job));
             },
             Qt::QueuedConnection);
         return future;
     }
+
+    // Runs the held calls, in order, and every later one at once.
+    void setReady();
 
 private:
     Status ensureOpen(); // on the worker thread
@@ -53,6 +66,9 @@ private:
     QThread m_thread;
     QObject *m_worker = nullptr;
     std::unique_ptr<Store> m_store;
+    // Worker-thread state.
+    bool m_ready = true;
+    std::vector<std::function<void()>> m_held;
 };
 
 } // namespace vigil

@@ -159,7 +159,8 @@ Backend::Backend(BackendOptions options, QObject *parent) : QObject(parent), m_o
     qRegisterMetaType<vigil::ui::CollectorTotals>();
     qRegisterMetaType<QList<vigil::AgentSnapshot>>();
     m_options.collector.store = m_options.store;
-    m_reads = std::make_unique<StoreThread>(m_options.store);
+    // Reads wait for the engine's migration (a fresh database has no tables before it).
+    m_reads = std::make_unique<StoreThread>(m_options.store, QStringLiteral("vigil-reads"), false);
     EngineHost::Config config;
     config.store = m_options.store;
     config.engine = m_options.engine;
@@ -239,6 +240,8 @@ void Backend::start()
                 m_databaseDescription = info.result().second;
             }
         }
+        if (status)
+            m_reads->setReady();
         QMetaObject::invokeMethod(this, [this, status] { finishStart(status); }, Qt::QueuedConnection);
     });
     m_starter->setObjectName(QStringLiteral("vigil-start"));

@@ -90,7 +90,8 @@ public:
     const Catalog &catalog() const { return m_catalog; }
     const BackendOptions &options() const { return m_options; }
 
-    // fn(Store &) on the read thread.
+    // fn(Store &) on the read thread. Calls made before started() wait for it (and are
+    // never answered if the start fails).
     template<typename Fn>
     auto read(Fn fn) { return m_reads->call(std::move(fn)); }
     // fn(Engine &) on the engine thread: mutations (cancel, retry, replay, workflows).
