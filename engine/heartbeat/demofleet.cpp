@@ -108,7 +108,9 @@ private:
                     : slot == 8              ? Behaviour::Dying
                                              : Behaviour::CronJob;
                 agent.environment = (i % 4 == 3) ? QStringLiteral("staging") : QStringLiteral("prod");
-                agent.tenant = (i % 5 == 4) ? QStringLiteral("globex") : QStringLiteral("acme");
+                // Most in the default tenant, whose seeded workflows open incidents for missed
+                // heartbeats; a second tenant shows the filters.
+                agent.tenant = (i % 5 == 4) ? QStringLiteral("globex") : QStringLiteral("default");
                 const QString region = QString::fromLatin1(kRegions[i % 3]);
                 if (agent.behaviour == Behaviour::CronJob) {
                     agent.id = QStringLiteral("%1-%2").arg(QString::fromLatin1(kJobs[(i / 10) % 6])).arg(i / 60 + 1);
