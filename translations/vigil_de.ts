@@ -1307,7 +1307,7 @@
         <translation>Workflows konnten nicht aufgelistet werden: %1</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+131"/>
         <source>Canceled: %1</source>
         <translation>Abgebrochen: %1</translation>
     </message>
@@ -1680,7 +1680,7 @@
         <translation>Signale konnten nicht aufgelistet werden: %1</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+113"/>
         <source>Time</source>
         <translation>Zeit</translation>
     </message>

@@ -1307,7 +1307,7 @@
         <translation>Could not list workflows: %1</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+131"/>
         <source>Canceled: %1</source>
         <translation>Canceled: %1</translation>
     </message>
@@ -1680,7 +1680,7 @@
         <translation>Could not list signals: %1</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+113"/>
         <source>Time</source>
         <translation>Time</translation>
     </message>

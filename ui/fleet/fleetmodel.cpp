@@ -435,6 +435,16 @@ void FleetModel::emitRanges(std::vector<int> &rows)
     if (rows.empty())
         return;
     std::sort(rows.begin(), rows.end());
+    // A busy frame touches rows all over the fleet: hundreds of small ranges cost the proxy
+    // and the views far more (a mapping and a rect per range) than one range over them all.
+    constexpr std::size_t kMaxRanges = 8;
+    std::size_t ranges = 1;
+    for (std::size_t i = 1; i < rows.size() && ranges <= kMaxRanges; ++i)
+        ranges += rows[i] > rows[i - 1] + 1 ? 1 : 0;
+    if (ranges > kMaxRanges) {
+        Q_EMIT dataChanged(index(rows.front(), 0), index(rows.back(), ColumnCount - 1));
+        return;
+    }
     size_t start = 0;
     for (size_t i = 1; i <= rows.size(); ++i) {
         if (i == rows.size() || rows[i] > rows[i - 1] + 1) {
