@@ -181,7 +181,11 @@ int main(int argc, char *argv[])
                                         QStringLiteral("R"), QStringLiteral("100000"));
     const QCommandLineOption stepsOption(QStringLiteral("steps"), QStringLiteral("Steps of the laid-out run."),
                                          QStringLiteral("K"), QStringLiteral("500"));
-    parser.addOptions({ agentsOption, secondsOption, runsOption, stepsOption });
+    // The seeding runs in a child process: its allocations would otherwise stay in this
+    // process's resident memory and be counted as the dashboard's.
+    const QCommandLineOption seedOnlyOption(QStringLiteral("seed-only"), QStringLiteral("Seed URL and exit."),
+                                            QStringLiteral("URL"));
+    parser.addOptions({ agentsOption, secondsOption, runsOption, stepsOption, seedOnlyOption });
     parser.addHelpOption();
     parser.process(app);
     const int agents = parser.value(agentsOption).toInt();
@@ -189,13 +193,19 @@ int main(int argc, char *argv[])
     const int runCount = parser.value(runsOption).toInt();
     const int stepCount = parser.value(stepsOption).toInt();
 
+    if (parser.isSet(seedOnlyOption))
+        return seed(parser.value(seedOnlyOption), runCount, agents) ? 0 : 1;
+
     QTemporaryDir dir;
     const QString url = QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("bench.db"));
     std::printf("bench_dashboard: %d agents at 1/s for %d s, %d runs, a %d-step timeline (SQLite, offscreen)\n", agents,
                 seconds, runCount, stepCount);
     QElapsedTimer clock;
     clock.start();
-    if (!seed(url, runCount, agents)) {
+    if (QProcess::execute(QCoreApplication::applicationFilePath(),
+                          { QStringLiteral("--seed-only"), url, QStringLiteral("--runs"), QString::number(runCount),
+                            QStringLiteral("--agents"), QString::number(agents) })
+        != 0) {
         std::fprintf(stderr, "cannot seed the runs\n");
         return 1;
     }
