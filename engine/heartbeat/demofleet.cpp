@@ -70,6 +70,12 @@ public:
         // fleet over enough connections.
         for (int i = 0; i < pool; ++i)
             m_networks.push_back(new QNetworkAccessManager(this));
+        // QNetworkAccessManager keeps six connections per host and queues the rest; a queue
+        // of thousands costs it more per request than the request itself, and an overloaded
+        // fleet then collapses to a trickle. So at most two requests per connection are in
+        // flight; beats due beyond that wait for the next tick (the agents slip, as real
+        // ones behind a slow network do).
+        m_maxInFlight = pool * 6 * 2;
         createAgents();
         m_tick = new QTimer(this);
         m_tick->setInterval(50);
@@ -175,7 +181,7 @@ private:
     void tick()
     {
         const qint64 now = nowMs();
-        while (!m_due.empty() && m_due.top().first <= now) {
+        while (!m_due.empty() && m_due.top().first <= now && m_inFlight < m_maxInFlight) {
             const std::size_t index = m_due.top().second;
             m_due.pop();
             beat(index, now);
@@ -249,8 +255,10 @@ private:
         request.setHeader(QNetworkRequest::ContentTypeHeader,
                           body.startsWith('{') ? QStringLiteral("application/json") : QStringLiteral("text/plain"));
         QNetworkReply *reply = network().post(request, body);
+        ++m_inFlight;
         QObject::connect(reply, &QNetworkReply::finished, this, [this, reply] {
             reply->deleteLater();
+            --m_inFlight;
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             if (status >= 200 && status < 300)
                 ++m_state.delivered;
@@ -264,6 +272,8 @@ private:
     std::vector<SimAgent> m_agents;
     std::vector<QNetworkAccessManager *> m_networks;
     std::size_t m_nextNetwork = 0;
+    int m_inFlight = 0;
+    int m_maxInFlight = 12;
     using Due = std::pair<qint64, std::size_t>;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> m_due;
     QTimer *m_tick = nullptr;
