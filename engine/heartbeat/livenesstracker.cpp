@@ -221,7 +221,11 @@ std::optional<Change> Tracker::heartbeat(const QString &id, HeartbeatKind kind, 
             change.payload["message"] = nullptr;
         if (exitCode)
             change.payload["exitCode"] = *exitCode;
-        change.dedupKey = QStringLiteral("failed|%1|%2").arg(id).arg(atMs);
+        // Two failures of one agent can arrive within the same millisecond (a job's /fail,
+        // then its exit code): both are real. Only the node that received a failure raises
+        // it, so a local sequence number keeps them apart without losing the dedup of a
+        // repeated raise.
+        change.dedupKey = QStringLiteral("failed|%1|%2|%3").arg(id).arg(atMs).arg(++m_failureSequence);
     } else {
         if (wasDown) {
             change.signal = SignalKind::Recovered;

@@ -119,6 +119,7 @@ private:
     Change changeOf(const Entry &entry) const;
 
     std::unordered_map<QString, Entry> m_entries;
+    quint64 m_failureSequence = 0;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> m_heap;
     std::array<int, 5> m_counts {};
 };
