@@ -17,6 +17,8 @@ shift || true
 
 export CCACHE_BASEDIR="$here"
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+# Debug info carries the build directory; without this a fresh clone never hits the cache.
+export CCACHE_NOHASHDIR=1
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d /tmp/vigil-runtime.XXXXXX)}
 chmod 700 "$XDG_RUNTIME_DIR" 2>/dev/null || true
 
