@@ -135,7 +135,7 @@ void FleetView::buildFilterBar(QWidget *bar)
     m_search = new QLineEdit(bar);
     m_search->setPlaceholderText(tr("Search id or tag (Ctrl+F)"));
     m_search->setClearButtonEnabled(true);
-    m_search->setMinimumWidth(200);
+    m_search->setMinimumWidth(160);
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -150,8 +150,10 @@ void FleetView::buildFilterBar(QWidget *bar)
     auto makeCombo = [bar, row](const QString &name) {
         auto *combo = new QComboBox(bar);
         combo->setAccessibleName(name);
-        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-        combo->setMinimumContentsLength(10);
+        // A steady width: growing to the longest tag or environment (and to longer words in
+        // German) pushed the window wider than the screen. The popup shows the full names.
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(8);
         row->addWidget(combo);
         return combo;
     };
@@ -193,7 +195,7 @@ void FleetView::buildFilterBar(QWidget *bar)
         addAction(action);
         auto *button = new QToolButton(bar);
         button->setDefaultAction(action);
-        button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        button->setToolButtonStyle(Qt::ToolButtonIconOnly); // the tooltip names it; the bar must fit
         row->addWidget(button);
     }
     connect(m_tilesAction, &QAction::triggered, this, [this] { setShowTiles(true); });
