@@ -142,6 +142,8 @@ void HeartbeatSender::rebuildTargets()
         target->index = index++;
         target->settings = settings;
         target->retry.setSingleShot(true);
+        // A coarse timer may fire 5 % early: the back-off is a lower bound agents rely on.
+        target->retry.setTimerType(Qt::PreciseTimer);
         // The context is this sender; the timer goes with its target.
         connect(&target->retry, &QTimer::timeout, this, [this, weak = std::weak_ptr<Target>(target)] {
             if (const std::shared_ptr<Target> t = weak.lock())
