@@ -100,14 +100,11 @@ void MainWindow::createViews()
         { View::Runs, Icon::Runs, tr("Runs") },               { View::Workflows, Icon::Workflows, tr("Workflows") },
         { View::Signals, Icon::Signals, tr("Signals") },      { View::Incidents, Icon::Incidents, tr("Incidents") },
     };
-    std::vector<QWidget *> widgets;
-    for (const auto &entry : views)
-        widgets.push_back(createView(entry.view));
-    delete widgets[0];
-    widgets[0] = new OverviewView(m_backend, *m_fleet->model(), *m_navigator, this);
-    for (std::size_t i = 0; i < widgets.size(); ++i) {
-        m_stack->addWidget(widgets[i]);
-        new QListWidgetItem(icon(views[i].icon), views[i].title, m_sidebar);
+    // The fleet view first: the overview charts read its model.
+    m_fleet = new FleetView(m_backend, m_settings, *m_navigator, this);
+    for (const auto &entry : views) {
+        m_stack->addWidget(createView(entry.view));
+        new QListWidgetItem(icon(entry.icon), entry.title, m_sidebar);
     }
 }
 
@@ -115,10 +112,8 @@ QWidget *MainWindow::createView(View view)
 {
     switch (view) {
     case View::Overview:
-        // Built after the fleet view (it reads the fleet model): see createViews().
-        break;
+        return new OverviewView(m_backend, *m_fleet->model(), *m_navigator, this);
     case View::Fleet: {
-        m_fleet = new FleetView(m_backend, m_settings, *m_navigator, this);
         FleetModel *model = m_fleet->model();
         connect(model, &FleetModel::countsChanged, this, [this, model] {
             setFleetCounts(model->count(AgentState::Up), model->count(AgentState::Late), model->count(AgentState::Down),
@@ -145,9 +140,8 @@ QWidget *MainWindow::createView(View view)
     case View::Incidents:
         return new IncidentsView(m_backend, *m_navigator, this);
     }
-    auto *placeholder = new QLabel(tr("This view is not available in this build."), this);
-    placeholder->setAlignment(Qt::AlignCenter);
-    return placeholder;
+    Q_UNREACHABLE();
+    return nullptr;
 }
 
 void MainWindow::openRun(const QString &runId)

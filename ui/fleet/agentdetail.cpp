@@ -33,6 +33,8 @@
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <functional>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -55,6 +57,33 @@ struct HeartbeatWindow
     std::vector<Heartbeat> beats; // newest first
     bool truncated = false;
 };
+
+// Pages through the agent's heartbeats, newest first, until `older` says a beat is past what
+// is wanted, the history ends, or `most` are read. Runs on the read thread.
+Result<HeartbeatWindow> readHeartbeats(Store &store, const QString &id, int pageSize, int most,
+                                       const std::function<bool(const Heartbeat &)> &older)
+{
+    HeartbeatWindow window;
+    PageRequest page;
+    page.limit = pageSize;
+    for (;;) {
+        Result<Page<Heartbeat>> beats = store.listHeartbeats(id, page);
+        if (!beats)
+            return beats.error();
+        for (Heartbeat &beat : beats->items) {
+            if (older(beat))
+                return window;
+            window.beats.push_back(std::move(beat));
+            if (int(window.beats.size()) >= most) {
+                window.truncated = true;
+                return window;
+            }
+        }
+        if (beats->nextCursor.isEmpty())
+            return window;
+        page.cursor = beats->nextCursor;
+    }
+}
 
 // Every numeric leaf of a stats object, by its dotted path ("cpu.cpu_usage").
 void flatten(const Json &json, const QString &prefix, std::vector<std::pair<QString, double>> &out)
@@ -438,27 +467,8 @@ void AgentDetail::reloadHeartbeats()
     const qint64 cutoff = QDateTime::currentMSecsSinceEpoch() - windowMs();
     m_reading = true;
     m_backend
-        .read([id, cutoff](Store &store) -> Result<HeartbeatWindow> {
-            HeartbeatWindow window;
-            PageRequest page;
-            page.limit = 1000;
-            for (;;) {
-                Result<Page<Heartbeat>> beats = store.listHeartbeats(id, page);
-                if (!beats)
-                    return beats.error();
-                for (Heartbeat &beat : beats->items) {
-                    if (beat.receivedAt.toMSecsSinceEpoch() < cutoff)
-                        return window;
-                    window.beats.push_back(std::move(beat));
-                    if (int(window.beats.size()) >= kMaxHeartbeats) {
-                        window.truncated = true;
-                        return window;
-                    }
-                }
-                if (beats->nextCursor.isEmpty())
-                    return window;
-                page.cursor = beats->nextCursor;
-            }
+        .read([id, cutoff](Store &store) {
+            return readHeartbeats(store, id, 1000, kMaxHeartbeats, [=](const Heartbeat &beat) { return beat.receivedAt.toMSecsSinceEpoch() < cutoff; });
         })
         .then(this, [this, request](Result<HeartbeatWindow> window) {
             if (request != m_request)
@@ -485,27 +495,8 @@ void AgentDetail::reloadNewHeartbeats()
     const qint64 newest = m_beats.back().id;
     m_reading = true;
     m_backend
-        .read([id, newest](Store &store) -> Result<HeartbeatWindow> {
-            HeartbeatWindow window;
-            PageRequest page;
-            page.limit = 200;
-            for (;;) {
-                Result<Page<Heartbeat>> beats = store.listHeartbeats(id, page);
-                if (!beats)
-                    return beats.error();
-                for (Heartbeat &beat : beats->items) {
-                    if (beat.id <= newest)
-                        return window;
-                    window.beats.push_back(std::move(beat));
-                    if (int(window.beats.size()) >= kMaxHeartbeats) {
-                        window.truncated = true;
-                        return window;
-                    }
-                }
-                if (beats->nextCursor.isEmpty())
-                    return window;
-                page.cursor = beats->nextCursor;
-            }
+        .read([id, newest](Store &store) {
+            return readHeartbeats(store, id, 200, kMaxHeartbeats, [=](const Heartbeat &beat) { return beat.id <= newest; });
         })
         .then(this, [this, request](Result<HeartbeatWindow> window) {
             if (request != m_request)

@@ -2,6 +2,7 @@
 #include "runs/runsmodel.h"
 
 #include "backend/backend.h"
+#include "common/newestfirst.h"
 #include "common/presentation.h"
 
 #include <QFuture>
@@ -188,30 +189,11 @@ void RunsModel::applyRuns(const QList<WorkflowRun> &runs)
     }
     // Ids are time-ordered, so the newest first is descending id order.
     std::sort(added.begin(), added.end(), [](const WorkflowRun &a, const WorkflowRun &b) { return a.id > b.id; });
-    if (added.empty())
-        return;
-    // The usual case: everything new is newer than all that is held — one insert at the top.
-    // Then the rare older ones, each at its place. The id index is rebuilt once: per-row
-    // re-indexing made a busy frame quadratic in the rows held.
-    const auto older = std::partition_point(added.begin(), added.end(),
-        [this](WorkflowRun const &a) { return m_runs.empty() || a.id > m_runs.front().id; });
-    if (older != added.begin()) {
-        beginInsertRows({}, 0, int(older - added.begin()) - 1);
-        m_runs.insert(m_runs.begin(), std::make_move_iterator(added.begin()), std::make_move_iterator(older));
+    mergeNewestFirst(m_runs, std::move(added), m_rowById, [this](int first, int last, const auto &apply) {
+        beginInsertRows({}, first, last);
+        apply();
         endInsertRows();
-    }
-    for (auto it = older; it != added.end(); ++it) {
-        const auto position = std::lower_bound(m_runs.begin(), m_runs.end(), it->id,
-            [](WorkflowRun const &held, const QString &id) { return held.id > id; });
-        const int row = int(position - m_runs.begin());
-        beginInsertRows({}, row, row);
-        m_runs.insert(position, std::move(*it));
-        endInsertRows();
-    }
-    m_rowById.clear();
-    m_rowById.reserve(qsizetype(m_runs.size()));
-    for (int i = 0; i < int(m_runs.size()); ++i)
-        m_rowById.insert(m_runs[size_t(i)].id, i);
+    });
 }
 
 int RunsModel::rowCount(const QModelIndex &parent) const

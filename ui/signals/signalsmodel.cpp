@@ -2,6 +2,7 @@
 #include "signals/signalsmodel.h"
 
 #include "backend/backend.h"
+#include "common/newestfirst.h"
 #include "common/presentation.h"
 
 #include <algorithm>
@@ -95,30 +96,11 @@ void SignalsModel::applySignals(const QList<TriggerEnvelope> &signals)
         added.push_back(signal);
     }
     std::sort(added.begin(), added.end(), [](const auto &a, const auto &b) { return a.id > b.id; });
-    if (added.empty())
-        return;
-    // The usual case: everything new is newer than all that is held — one insert at the top.
-    // Then the rare older ones, each at its place. The id index is rebuilt once: per-row
-    // re-indexing made a busy frame quadratic in the rows held.
-    const auto older = std::partition_point(added.begin(), added.end(),
-        [this](TriggerEnvelope const &a) { return m_signals.empty() || a.id > m_signals.front().id; });
-    if (older != added.begin()) {
-        beginInsertRows({}, 0, int(older - added.begin()) - 1);
-        m_signals.insert(m_signals.begin(), std::make_move_iterator(added.begin()), std::make_move_iterator(older));
+    mergeNewestFirst(m_signals, std::move(added), m_rowById, [this](int first, int last, const auto &apply) {
+        beginInsertRows({}, first, last);
+        apply();
         endInsertRows();
-    }
-    for (auto it = older; it != added.end(); ++it) {
-        const auto position = std::lower_bound(m_signals.begin(), m_signals.end(), it->id,
-            [](TriggerEnvelope const &held, const QString &id) { return held.id > id; });
-        const int row = int(position - m_signals.begin());
-        beginInsertRows({}, row, row);
-        m_signals.insert(position, std::move(*it));
-        endInsertRows();
-    }
-    m_rowById.clear();
-    m_rowById.reserve(qsizetype(m_signals.size()));
-    for (int i = 0; i < int(m_signals.size()); ++i)
-        m_rowById.insert(m_signals[size_t(i)].id, i);
+    });
 }
 
 int SignalsModel::rowCount(const QModelIndex &parent) const
