@@ -193,6 +193,9 @@ private Q_SLOTS:
     void dedupKeyAnswersFirstEnvelope();
     // 4. durability
     void delayedRunCompletesAfterRestart();
+    void heldDelayIsHandedBackAtStop();
+    void cancelWhileDelayIsHeld();
+    void burstOfDelaysEndsOnTimeNeverEarly();
     // 5. leases
     void expiredLeaseIsReclaimedByAnotherEngine();
     void crashRightAfterHandlerStart();
@@ -1598,6 +1601,96 @@ void TestEngine::delayedRunCompletesAfterRestart()
     }
     QVERIFY((*steps)[0].completedAt <= (*steps)[1].startedAt);
     QVERIFY2(m_uncommitted.isEmpty(), qPrintable(m_uncommitted.join(S("; "))));
+}
+
+void TestEngine::heldDelayIsHandedBackAtStop()
+{
+    // A delay due within the lookahead is claimed ahead (running, under a lease). An engine
+    // that stops before it ends hands it back due as before, and the next one ends it.
+    Engine *first = newEngine(quick());
+    CALL(addAction(*first, S("after")));
+    QVERIFY(!createWf(*first, workflowJson(S("go"), R"([
+        {"type":"delay","name":"wait","delayMs":400},
+        {"type":"action","name":"after"}])")).isEmpty());
+    VERIFY_OK(first->start());
+    const QString runId = emitOne(*first, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
+    const auto scheduled = stepNamed(*first, runId, S("wait"));
+    QVERIFY(scheduled);
+    QTRY_COMPARE_WITH_TIMEOUT(stepStatus(*first, runId, S("wait")), S("running"), 2000);
+    QVERIFY2(nowUtc() < scheduled->scheduledFor, "the delay was not held ahead of its time");
+
+    QSignalSpy stopped(first, &Engine::stopped);
+    first->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 2000);
+    destroyEngine(first);
+    const auto handedBack = m_store->getStepRun(scheduled->id);
+    VERIFY_OK(handedBack);
+    QCOMPARE(toString(handedBack->status), S("scheduled"));
+    QCOMPARE(handedBack->scheduledFor, scheduled->scheduledFor);
+    QCOMPARE(handedBack->leaseOwner, std::optional<QString>());
+    const auto attempts = m_store->getRunAttempts(runId);
+    VERIFY_OK(attempts);
+    QCOMPARE(attempts->size(), size_t(1));
+    QCOMPARE(toString(attempts->front().status), S("canceled"));
+    QCOMPARE(attempts->front().error, std::optional<QString>(S("released at shutdown")));
+    QCOMPARE(calls(S("after")), 0);
+
+    Engine *second = newEngine(quick());
+    CALL(addAction(*second, S("after")));
+    VERIFY_OK(second->start());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*second, runId), S("completed"), 5000);
+    QCOMPARE(calls(S("after")), 1);
+    const auto ended = stepNamed(*second, runId, S("wait"));
+    QVERIFY(ended);
+    QCOMPARE(ended->attempt, 2);
+    QVERIFY(ended->completedAt >= scheduled->scheduledFor);
+}
+
+void TestEngine::cancelWhileDelayIsHeld()
+{
+    Engine *engine = newEngine(quick());
+    CALL(addAction(*engine, S("a")));
+    QVERIFY(!createWf(*engine, workflowJson(S("wait"), R"([
+        {"type":"delay","name":"pause","delayMs":400},{"type":"action","name":"a"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    const QString runId = emitOne(*engine, signalOf(S("wait")));
+    QVERIFY(!runId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(stepStatus(*engine, runId, S("pause")), S("running"), 2000);
+    VERIFY_OK(engine->cancelRun(runId, S("not needed")));
+    QCOMPARE(statusOf(*engine, runId), S("canceled"));
+    // Past the delay's due time nothing moves: the held delay was dropped with its run.
+    QVERIFY2(holdsFor([&] { return stepsOf(*engine, runId) == S("pause:skipped"); }, 700),
+             qPrintable(stepsOf(*engine, runId)));
+    QCOMPARE(calls(S("a")), 0);
+    QCOMPARE(statusOf(*engine, runId), S("canceled"));
+}
+
+void TestEngine::burstOfDelaysEndsOnTimeNeverEarly()
+{
+    // Many delays due in the same few milliseconds (one batch of signals): each ends at or
+    // after its due time, and all of them end.
+    EngineOptions options = quick();
+    options.concurrency = 4; // delays take no handler slot
+    Engine *engine = newEngine(options);
+    QVERIFY(!createWf(*engine, workflowJson(S("burst"), R"([{"type":"delay","name":"wait","delayMs":300}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    std::vector<Engine::SignalRequest> batch(300, { signalOf(S("burst")), std::nullopt });
+    const auto emitted = engine->emitSignals(batch);
+    VERIFY_OK(emitted);
+    QStringList runIds;
+    for (const EmitResult &result : emitted.value())
+        runIds << result.runIds.front();
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(runIds.begin(), runIds.end(),
+                                         [&](const QString &id) { return statusOf(*engine, id) == S("completed"); }),
+                             10000);
+    for (const QString &id : std::as_const(runIds)) {
+        const auto wait = stepNamed(*engine, id, S("wait"));
+        QVERIFY(wait);
+        QVERIFY2(wait->completedAt >= wait->scheduledFor,
+                 qPrintable(S("ended %1 ms early").arg(wait->completedAt.msecsTo(wait->scheduledFor))));
+        QVERIFY2(wait->result.is_object() && intAt(wait->result, "lateMs") >= 0, qPrintable(js(wait->result)));
+    }
 }
 
 // ==== 5. leases ===============================================================================

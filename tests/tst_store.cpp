@@ -2289,6 +2289,65 @@ private Q_SLOTS:
         QVERIFY(zero->empty());
     }
 
+    void claimDueDelaysTakesDelaysAheadOfTime()
+    {
+        const QDateTime t = nowUtc();
+        const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Waiting);
+        const auto delay = [&](int index, const QDateTime &due) {
+            WorkflowStepRun step = makeStep(run, index, StepStatus::Scheduled, due);
+            step.stepType = StepType::Delay;
+            return step;
+        };
+        const WorkflowStepRun overdue = delay(0, t.addMSecs(-500));
+        const WorkflowStepRun soon = delay(1, t.addMSecs(200));
+        const WorkflowStepRun beyond = delay(2, t.addMSecs(800));
+        const WorkflowStepRun retry = makeStep(run, 3, StepStatus::Scheduled, t.addMSecs(100)); // an action's back-off
+        WorkflowStepRun done = delay(4, t.addMSecs(-900));
+        done.status = StepStatus::Completed;
+        VERIFY_OK(store().createRun(run, { overdue, soon, beyond, retry, done }));
+
+        const QDateTime horizon = t.addMSecs(250);
+        const auto held = store().claimDueDelays(S("w1"), t, horizon, 30s, 10);
+        VERIFY_OK(held);
+        QCOMPARE(held->size(), size_t(2));
+        // Oldest due first; each starts when it is due, or now when overdue, never before.
+        QCOMPARE(held->at(0).id, overdue.id);
+        QCOMPARE(show(held->at(0).startedAt), show(t));
+        QCOMPARE(held->at(1).id, soon.id);
+        QCOMPARE(show(held->at(1).startedAt), show(soon.scheduledFor));
+        for (const WorkflowStepRun &step : held.value()) {
+            QCOMPARE(toString(step.status), S("running"));
+            QCOMPARE(show(step.leaseOwner), show(std::optional<QString>(S("w1"))));
+            QCOMPARE(step.attempt, 1);
+            QVERIFY(step.leaseExpiresAt >= horizon.addSecs(30));
+            const auto stored = store().getStepRun(step.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), step));
+        }
+        // Their attempts are recorded with the claim.
+        const auto attempts = store().getRunAttempts(run.id);
+        VERIFY_OK(attempts);
+        QCOMPARE(attempts->size(), size_t(2));
+        for (const StepAttempt &attempt : attempts.value()) {
+            QCOMPARE(attempt.owner, S("w1"));
+            QCOMPARE(toString(attempt.status), S("running"));
+        }
+        // Nobody else gets them; the retry and the later delay stay where they were.
+        const auto again = store().claimDueDelays(S("w2"), t, horizon, 30s, 10);
+        VERIFY_OK(again);
+        QVERIFY(again->empty());
+        for (const auto &untouched : { beyond, retry, done }) {
+            const auto stored = store().getStepRun(untouched.id);
+            VERIFY_OK(stored);
+            CALL(sameStep(stored.value(), untouched));
+        }
+        // The limit holds.
+        const auto one = store().claimDueDelays(S("w2"), t, t.addSecs(1), 30s, 1);
+        VERIFY_OK(one);
+        QCOMPARE(one->size(), size_t(1));
+        QCOMPARE(one->front().id, beyond.id);
+    }
+
     void claimOldestDueFirst()
     {
         const QDateTime t = nowUtc();

@@ -146,6 +146,23 @@ QString PostgresStore::claimSql() const
         + stepColumns() + QStringLiteral(" FROM claimed");
 }
 
+QString PostgresStore::claimDelaysSql() const
+{
+    return QStringLiteral(
+               "WITH due AS (SELECT id FROM {p}workflow_step_runs WHERE status IN ('pending', 'scheduled') "
+               "AND step_type = 'delay' AND scheduled_for <= :horizon "
+               "ORDER BY scheduled_for LIMIT :limit FOR UPDATE SKIP LOCKED), "
+               "claimed AS (UPDATE {p}workflow_step_runs s SET status = 'running', lease_owner = :owner, "
+               "lease_expires_at = :expires, attempt = s.attempt + 1, "
+               "started_at = GREATEST(s.scheduled_for, CAST(:now AS timestamptz)) "
+               "FROM due WHERE s.id = due.id RETURNING ")
+        + stepColumns(QStringLiteral("s."))
+        + QStringLiteral("), recorded AS (INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, "
+                         "scheduled_for, started_at, status) SELECT id, run_id, attempt, :owner, scheduled_for, "
+                         "started_at, 'running' FROM claimed ON CONFLICT (step_run_id, attempt) DO NOTHING) SELECT ")
+        + stepColumns() + QStringLiteral(" FROM claimed");
+}
+
 bool PostgresStore::claimRecordsAttempts() const
 {
     return true;

@@ -104,6 +104,18 @@ QString SqliteStore::claimSql() const
         + stepColumns();
 }
 
+QString SqliteStore::claimDelaysSql() const
+{
+    // MAX(a, b) of two arguments is SQLite's scalar maximum; times are milliseconds.
+    return QStringLiteral(
+               "UPDATE {p}workflow_step_runs SET status = 'running', lease_owner = :owner, "
+               "lease_expires_at = :expires, attempt = attempt + 1, started_at = MAX(scheduled_for, :now) "
+               "WHERE id IN (SELECT id FROM {p}workflow_step_runs WHERE status IN ('pending', 'scheduled') "
+               "AND step_type = 'delay' AND scheduled_for <= :horizon ORDER BY scheduled_for LIMIT :limit) "
+               "RETURNING ")
+        + stepColumns();
+}
+
 QString SqliteStore::tagConditionSql() const
 {
     return QStringLiteral("EXISTS (SELECT 1 FROM json_each(tags) WHERE json_each.value = :tag)");

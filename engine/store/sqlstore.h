@@ -117,6 +117,8 @@ public:
     Result<std::vector<WorkflowStepRun>> getRunSteps(const QString &runId) override;
     Result<std::vector<WorkflowStepRun>> claimDueSteps(
         const QString &owner, const QDateTime &now, std::chrono::milliseconds lease, int limit) override;
+    Result<std::vector<WorkflowStepRun>> claimDueDelays(const QString &owner, const QDateTime &now,
+        const QDateTime &horizon, std::chrono::milliseconds lease, int limit) override;
     Result<bool> renewLease(
         const QString &stepRunId, const QString &owner, int attempt, const QDateTime &expiresAt) override;
     Status finishStep(const StepFinish &finish) override;
@@ -178,8 +180,14 @@ protected:
     virtual Status lockMigrations() = 0;
     // One placeholder :name (the table's full name); answers one row when the table exists.
     virtual QString tableExistsSql() const = 0;
+    // Runs a claim statement (claimSql or claimDelaysSql) with its attempt records.
+    Result<std::vector<WorkflowStepRun>> claim(
+        const QString &sql, const Binds &binds, const QString &owner, const QDateTime &now, const char *what);
     // Claims due steps: placeholders :owner, :now, :expires, :limit; answers stepColumns().
     virtual QString claimSql() const = 0;
+    // Claims delay steps due by :horizon, starting them at the later of their due time and
+    // :now: placeholders as claimSql plus :horizon; answers stepColumns().
+    virtual QString claimDelaysSql() const = 0;
     // A condition on the agents table with the placeholder :tag.
     virtual QString tagConditionSql() const = 0;
     // An expression giving insertion order of step runs, attempts and logs rows.

@@ -723,16 +723,33 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
         return makeError(ErrorCode::Invalid, QStringLiteral("claim due steps: no time given"));
     if (limit <= 0)
         return std::vector<WorkflowStepRun>();
+    return claim(claimSql(),
+        { { ":owner", bindString(owner) }, { ":now", bindTime(now) },
+            { ":expires", bindTime(now.addMSecs(qint64(lease.count()))) }, { ":limit", std::min(limit, 1000) } },
+        owner, now, "claim due steps");
+}
+
+Result<std::vector<WorkflowStepRun>> SqlStore::claimDueDelays(const QString &owner, const QDateTime &now,
+    const QDateTime &horizon, std::chrono::milliseconds lease, int limit)
+{
+    if (!now.isValid() || !horizon.isValid())
+        return makeError(ErrorCode::Invalid, QStringLiteral("claim due delays: no time given"));
+    if (limit <= 0)
+        return std::vector<WorkflowStepRun>();
+    return claim(claimDelaysSql(),
+        { { ":owner", bindString(owner) }, { ":now", bindTime(now) }, { ":horizon", bindTime(horizon) },
+            { ":expires", bindTime(horizon.addMSecs(qint64(lease.count()))) },
+            { ":limit", std::min(limit, 5000) } },
+        owner, now, "claim due delays");
+}
+
+Result<std::vector<WorkflowStepRun>> SqlStore::claim(
+    const QString &sql, const Binds &binds, const QString &owner, const QDateTime &now, const char *what)
+{
     // The claim and its attempt records commit together, so the history names the owner
     // and start of an attempt even when its process dies right after the claim.
-    const auto claim = [&]() -> Result<std::vector<WorkflowStepRun>> {
-        Result<std::vector<WorkflowStepRun>> claimed
-            = readAll(exec(claimSql(),
-                          { { ":owner", bindString(owner) }, { ":now", bindTime(now) },
-                              { ":expires", bindTime(now.addMSecs(qint64(lease.count()))) },
-                              { ":limit", std::min(limit, 1000) } },
-                          "claim due steps"),
-                &SqlStore::readStep, "claim due steps");
+    const auto claimRows = [&]() -> Result<std::vector<WorkflowStepRun>> {
+        Result<std::vector<WorkflowStepRun>> claimed = readAll(exec(sql, binds, what), &SqlStore::readStep, what);
         if (!claimed)
             return claimed;
         // RETURNING keeps no order
@@ -742,13 +759,15 @@ Result<std::vector<WorkflowStepRun>> SqlStore::claimDueSteps(
             return claimed;
         std::vector<StepAttempt> attempts;
         attempts.reserve(claimed->size());
-        for (const WorkflowStepRun &step : claimed.value())
-            attempts.push_back(StepAttempt { step.id, step.runId, step.attempt, owner, dueTime(step), now });
+        for (const WorkflowStepRun &step : claimed.value()) {
+            attempts.push_back(StepAttempt { step.id, step.runId, step.attempt, owner, dueTime(step),
+                step.startedAt.isValid() ? step.startedAt : now });
+        }
         if (Status recorded = recordAttemptStarts(attempts); !recorded)
             return recorded.error();
         return claimed;
     };
-    return claimRecordsAttempts() ? claim() : inTransaction(claim);
+    return claimRecordsAttempts() ? claimRows() : inTransaction(claimRows);
 }
 
 Result<bool> SqlStore::renewLease(

@@ -250,6 +250,14 @@ public:
     virtual Result<std::vector<WorkflowStepRun>> claimDueSteps(const QString &owner, const QDateTime &now,
                                                                std::chrono::milliseconds lease, int limit)
         = 0;
+    // Claims, as claimDueSteps does, up to `limit` delay steps due by `horizon` (a little
+    // after `now`), with startedAt the later of their due time and `now`. The engine holds
+    // them and ends each wait at its due time on a precise timer, so a thousand delays due
+    // in the same millisecond end together instead of queueing behind claim after claim.
+    virtual Result<std::vector<WorkflowStepRun>> claimDueDelays(const QString &owner, const QDateTime &now,
+                                                                const QDateTime &horizon,
+                                                                std::chrono::milliseconds lease, int limit)
+        = 0;
     // Extends the lease if `owner` and `attempt` still hold it; false otherwise.
     virtual Result<bool> renewLease(const QString &stepRunId, const QString &owner, int attempt,
                                     const QDateTime &expiresAt)

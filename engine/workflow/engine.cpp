@@ -37,8 +37,17 @@ Engine::Private::Private(Engine *q, Store &store, EngineOptions options)
     wakeTimer.setSingleShot(true);
     stopTimer.setSingleShot(true);
     cronTimer.setSingleShot(true);
-    QObject::connect(&wakeTimer, &QTimer::timeout, q, [this] { pump(); });
-    QObject::connect(&pollTimer, &QTimer::timeout, q, [this] { pump(); });
+    delayTimer.setSingleShot(true);
+    delayTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&wakeTimer, &QTimer::timeout, q, [this] {
+        delaysMayBeDue = true;
+        pump();
+    });
+    QObject::connect(&pollTimer, &QTimer::timeout, q, [this] {
+        delaysMayBeDue = true; // other processes' delays, and ours after a failed claim
+        pump();
+    });
+    QObject::connect(&delayTimer, &QTimer::timeout, q, [this] { endHeldDelays(); });
     QObject::connect(&leaseTimer, &QTimer::timeout, q, [this] { renewLeases(); });
     QObject::connect(&cronTimer, &QTimer::timeout, q, [this] { fireDueCron(); });
     QObject::connect(&sweepTimer, &QTimer::timeout, q, [this] { sweepParkedSteps(); });
@@ -422,6 +431,7 @@ Status Engine::start()
     }
     d->running = true;
     d->stopping = false;
+    d->delaysMayBeDue = true;
     d->pollTimer.start(int(d->options.pollInterval.count()));
     d->leaseTimer.start(int(std::max<qint64>(100, d->options.lease.count() / 3)));
     d->restoreCron();
@@ -441,6 +451,8 @@ void Engine::stop()
     d->pollTimer.stop();
     d->cronTimer.stop();
     d->sweepTimer.stop();
+    d->delayTimer.stop();
+    d->releaseHeldDelays();
     if (d->inflight.isEmpty()) {
         d->finishStop();
         return;

@@ -46,6 +46,9 @@ struct EngineOptions
     std::chrono::milliseconds lease = std::chrono::seconds(30);
     // How often to look for work other processes made due (and expired leases).
     std::chrono::milliseconds pollInterval = std::chrono::seconds(1);
+    // Delay steps due within this window are claimed ahead and ended on a precise timer at
+    // their due time (a burst of delays due together ends together, not claim after claim).
+    std::chrono::milliseconds delayLookahead = std::chrono::milliseconds(250);
     // stop(): how long running handlers may finish before they are cancelled.
     std::chrono::milliseconds shutdownGrace = std::chrono::seconds(10);
     bool builtins = true;         // register Vigil's built-in handlers

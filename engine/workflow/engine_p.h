@@ -12,6 +12,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <map>
+
 namespace vigil {
 
 // A step this process is running: its token, and whether its outcome was already decided
@@ -66,6 +68,13 @@ struct AdvancePlan
     bool sequenceEnded = false;
 };
 
+// A delay step claimed ahead of its due time, waiting for it.
+struct HeldDelay
+{
+    WorkflowStepRun step;
+    std::optional<WorkflowRun> head;
+};
+
 // A step completion waiting for the group commit, and what to do once it committed.
 struct PendingCompletion
 {
@@ -99,6 +108,7 @@ public:
     std::vector<CommitJob> commitQueue;
     std::vector<PendingCompletion> completionQueue;
     bool flushQueued = false;
+    bool flushDeferred = false; // once, for held delays about to end
     struct CachedDefinitions
     {
         std::vector<WorkflowDefinition> definitions;
@@ -111,6 +121,10 @@ public:
     QTimer stopTimer;   // shutdown grace
     bool pumpQueued = false;
     QTimer cronTimer;
+    std::multimap<qint64, HeldDelay> heldDelays; // by due time, ms since the epoch
+    QTimer delayTimer;            // precise: the earliest held delay's due time
+    bool delaysMayBeDue = true;   // the next pump also claims delays due within the lookahead
+    QDateTime heldThrough;        // every delay due by then is held (or another process's)
     QHash<QString, QDateTime> cronNext; // definition id -> next firing (UTC)
 
     // HandlerServices
@@ -144,7 +158,13 @@ public:
     void schedulePump();
     void pump();
     void armWakeTimer();
-    void dispatch(WorkflowStepRun step, std::optional<WorkflowRun> head = std::nullopt);
+    // `at`: when the step is taken up (default now); held delays share their timer's moment.
+    void dispatch(WorkflowStepRun step, std::optional<WorkflowRun> head = std::nullopt, QDateTime at = {});
+    QHash<QString, WorkflowRun> runHeadsOf(const std::vector<WorkflowStepRun> &steps);
+    void holdDueDelays();
+    void endHeldDelays();
+    void armDelayTimer();
+    void releaseHeldDelays(); // at stop: hand them back, due as before
     void runHandler(PendingStep pending, TriggerEnvelope trigger);
     void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
     void finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome);
@@ -159,7 +179,9 @@ public:
                             bool endSequence) const;
     void flushCommits();
     Result<SnapshotPtr> snapshotOf(const QString &runId);
-    void armWakeAt(const QDateTime &due);
+    // lookAhead: `due` is a row this process just scheduled; wake early enough to hold it
+    // if it is a delay.
+    void armWakeAt(const QDateTime &due, bool lookAhead = true);
     void settleParallel(const QString &runId, const QString &parentStepRunId);
     // Parallel steps whose branches all ended while no process was there to settle them
     // (a crash between a branch's last commit and the settle) are settled here.

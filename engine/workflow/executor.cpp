@@ -12,6 +12,7 @@
 
 #include <QCoroTask>
 #include <QRandomGenerator>
+#include <QSet>
 
 #include <cmath>
 
@@ -72,6 +73,10 @@ qint64 retryDelayMs(const RetryPolicy &policy, int attempt)
     return std::max<qint64>(1, qint64(base * jitter));
 }
 
+namespace {
+constexpr int kJoinDelaysMs = 5;
+} // namespace
+
 void Engine::Private::schedulePump()
 {
     if (pumpQueued || !running || stopping)
@@ -87,6 +92,10 @@ void Engine::Private::pump()
 {
     if (!running || stopping)
         return;
+    if (delaysMayBeDue) {
+        delaysMayBeDue = false;
+        holdDueDelays(); // they take no handler slot
+    }
     const int slots = options.concurrency - int(inflight.size());
     if (slots <= 0)
         return; // a finishing handler pumps again
@@ -97,17 +106,7 @@ void Engine::Private::pump()
         return;
     }
     const bool full = int(claimed->size()) == slots;
-    // One query for the runs of the whole batch rather than one per step.
-    std::vector<QString> runIds;
-    for (const WorkflowStepRun &step : claimed.value()) {
-        if (std::find(runIds.begin(), runIds.end(), step.runId) == runIds.end())
-            runIds.push_back(step.runId);
-    }
-    QHash<QString, WorkflowRun> heads;
-    if (Result<std::vector<WorkflowRun>> fetched = db.getRunHeads(runIds); fetched) {
-        for (WorkflowRun &head : fetched.value())
-            heads.insert(head.id, std::move(head));
-    }
+    const QHash<QString, WorkflowRun> heads = runHeadsOf(claimed.value());
     for (WorkflowStepRun &step : claimed.value()) {
         const auto head = heads.constFind(step.runId);
         dispatch(std::move(step), head == heads.cend() ? std::nullopt : std::optional<WorkflowRun>(*head));
@@ -116,6 +115,109 @@ void Engine::Private::pump()
         schedulePump();
     else if (nothingToCommit())
         armWakeTimer(); // with commits pending, their after() arms what they scheduled
+}
+
+QHash<QString, WorkflowRun> Engine::Private::runHeadsOf(const std::vector<WorkflowStepRun> &steps)
+{
+    // One query for the runs of the whole batch rather than one per step.
+    std::vector<QString> runIds;
+    QSet<QString> seen;
+    for (const WorkflowStepRun &step : steps) {
+        if (!seen.contains(step.runId)) {
+            seen.insert(step.runId);
+            runIds.push_back(step.runId);
+        }
+    }
+    QHash<QString, WorkflowRun> heads;
+    if (Result<std::vector<WorkflowRun>> fetched = db.getRunHeads(runIds); fetched) {
+        for (WorkflowRun &head : fetched.value())
+            heads.insert(head.id, std::move(head));
+    }
+    return heads;
+}
+
+void Engine::Private::holdDueDelays()
+{
+    constexpr int kLimit = 5000;
+    const QDateTime now = nowUtc();
+    const QDateTime horizon = now.addMSecs(options.delayLookahead.count());
+    Result<std::vector<WorkflowStepRun>> claimed = db.claimDueDelays(options.ownerId, now, horizon, options.lease, kLimit);
+    if (!claimed) {
+        qCWarning(lcEngine).noquote() << "claiming due delays failed:" << claimed.error().message;
+        return; // the poll timer tries again
+    }
+    if (claimed->empty()) {
+        heldThrough = horizon;
+        return;
+    }
+    const QHash<QString, WorkflowRun> heads = runHeadsOf(claimed.value());
+    for (WorkflowStepRun &step : claimed.value()) {
+        const auto head = heads.constFind(step.runId);
+        const QDateTime due = step.scheduledFor.isValid() ? step.scheduledFor : step.createdAt;
+        heldDelays.emplace(due.toMSecsSinceEpoch(),
+                           HeldDelay { std::move(step), head == heads.cend() ? std::nullopt : std::optional<WorkflowRun>(*head) });
+    }
+    if (int(claimed->size()) == kLimit)
+        delaysMayBeDue = true; // more than one claim's worth: take the rest next turn
+    else
+        heldThrough = horizon;
+    armDelayTimer();
+}
+
+void Engine::Private::armDelayTimer()
+{
+    if (heldDelays.empty()) {
+        delayTimer.stop();
+        return;
+    }
+    const qint64 waitMs = heldDelays.begin()->first - QDateTime::currentMSecsSinceEpoch();
+    delayTimer.start(int(std::clamp<qint64>(waitMs, 0, options.delayLookahead.count() + 1000)));
+}
+
+void Engine::Private::endHeldDelays()
+{
+    if (!running || stopping)
+        return;
+    // Every delay due by now ends at this one moment; they commit in one group commit.
+    const QDateTime now = nowUtc();
+    const auto end = heldDelays.upper_bound(now.toMSecsSinceEpoch());
+    std::vector<HeldDelay> due;
+    for (auto it = heldDelays.begin(); it != end; ++it)
+        due.push_back(std::move(it->second));
+    heldDelays.erase(heldDelays.begin(), end);
+    for (HeldDelay &held : due)
+        dispatch(std::move(held.step), std::move(held.head), now);
+    armDelayTimer();
+}
+
+void Engine::Private::releaseHeldDelays()
+{
+    if (heldDelays.empty())
+        return;
+    std::vector<HeldDelay> held;
+    for (auto &[due, delay] : heldDelays)
+        held.push_back(std::move(delay));
+    heldDelays.clear();
+    const QDateTime now = nowUtc();
+    const Status released = db.transaction([&]() -> Status {
+        for (const HeldDelay &delay : held) {
+            const WorkflowStepRun &step = delay.step;
+            // Due as before, so another process (or this one restarted) ends it on time.
+            const StepFinish finish { step.id, options.ownerId, step.attempt, StepStatus::Scheduled,
+                                      step.scheduledFor.isValid() ? step.scheduledFor : now, Json(), std::nullopt };
+            if (Status ok = db.finishStep(finish); !ok && ok.error().code != ErrorCode::Conflict)
+                return ok;
+            StepAttempt attempt { step.id, step.runId, step.attempt, options.ownerId, step.scheduledFor, step.startedAt,
+                                  now, AttemptStatus::Canceled };
+            attempt.error = QStringLiteral("released at shutdown");
+            if (Status ok = db.recordAttemptEnd(attempt); !ok)
+                return ok;
+        }
+        return {};
+    });
+    if (!released)
+        qCWarning(lcEngine).noquote() << held.size() << "held delays not released (their leases expire instead):"
+                                      << released.error().message;
 }
 
 void Engine::Private::armWakeTimer()
@@ -131,15 +233,29 @@ void Engine::Private::armWakeTimer()
         wakeTimer.stop(); // the poll timer still looks for other processes' work
         return;
     }
+    // Delays due by heldThrough are held already, so a row due by then is a retry (or
+    // another process's): wake at its time. A later one may be a delay: wake a lookahead
+    // early to hold it.
+    const QDateTime at = *due.value();
     wakeTimer.stop();
-    armWakeAt(*due.value());
+    if (heldThrough.isValid() && at <= heldThrough)
+        armWakeAt(at, false);
+    else
+        armWakeAt(at, true);
 }
 
-void Engine::Private::armWakeAt(const QDateTime &due)
+void Engine::Private::armWakeAt(const QDateTime &due, bool lookAhead)
 {
     if (!running || stopping)
         return;
-    const qint64 waitMs = std::max<qint64>(0, nowUtc().msecsTo(due));
+    qint64 waitMs = std::max<qint64>(0, nowUtc().msecsTo(due));
+    if (lookAhead) {
+        // A row this process just scheduled (a delay, a retry): if a delay, it is held
+        // `delayLookahead` before it is due.
+        waitMs = std::max<qint64>(0, waitMs - options.delayLookahead.count());
+        if (waitMs == 0)
+            delaysMayBeDue = true;
+    }
     if (waitMs == 0) {
         schedulePump();
         return;
@@ -175,6 +291,22 @@ void Engine::Private::scheduleFlush()
 
 void Engine::Private::flushCommits()
 {
+    // Held delays ending within the next few ms join this commit rather than wait behind
+    // it. Once per commit, so a steady stream of them cannot hold commits back.
+    if (!flushDeferred && !heldDelays.empty()) {
+        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+        const auto window = heldDelays.upper_bound(nowMs + kJoinDelaysMs);
+        if (window != heldDelays.begin()) {
+            flushDeferred = true;
+            const qint64 lastMs = std::prev(window)->first;
+            QTimer::singleShot(int(std::max<qint64>(0, lastMs - nowMs)) + 1, Qt::PreciseTimer, q, [this] {
+                endHeldDelays(); // those due by now, whichever timer Qt runs first
+                flushCommits();
+            });
+            return;
+        }
+    }
+    flushDeferred = false;
     flushQueued = false;
     std::vector<CommitJob> jobs = std::move(commitQueue);
     commitQueue.clear();
@@ -313,9 +445,9 @@ WorkflowStepRun Engine::Private::newStepRow(const WorkflowRun &run, const Workfl
     return row;
 }
 
-void Engine::Private::dispatch(WorkflowStepRun step, std::optional<WorkflowRun> known)
+void Engine::Private::dispatch(WorkflowStepRun step, std::optional<WorkflowRun> known, QDateTime at)
 {
-    const QDateTime now = nowUtc();
+    const QDateTime now = at.isValid() ? at : nowUtc();
     // The batch's heads are as fresh as a read here: outcomes of this turn commit only at
     // the group commit after it.
     Result<WorkflowRun> head = known ? Result<WorkflowRun>(std::move(*known)) : db.getRunHead(step.runId);
@@ -905,6 +1037,12 @@ void Engine::Private::failUpwards(const WorkflowRun &run, const WorkflowStepRun 
 
 void Engine::Private::cancelLocal(const std::vector<QString> &stepRunIds, const QString &reason)
 {
+    if (!heldDelays.empty()) {
+        // Held delays of a cancelled run: their rows are skipped already; forget them.
+        const QSet<QString> ids(stepRunIds.begin(), stepRunIds.end());
+        std::erase_if(heldDelays, [&](const auto &entry) { return ids.contains(entry.second.step.id); });
+        armDelayTimer();
+    }
     for (const QString &id : stepRunIds) {
         const auto it = inflight.constFind(id);
         if (it == inflight.cend())
