@@ -2145,6 +2145,49 @@ private Q_SLOTS:
         VERIFY_ERROR(store().transitionRun(S("run_unknown"), RunStatus::Completed), ErrorCode::NotFound);
     }
 
+    void transitionRunsMovesASetInOneGo()
+    {
+        const WorkflowRun pending = makeRun(makeDefinition());
+        const WorkflowRun running = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowRun waiting = makeRun(makeDefinition(), RunStatus::Waiting);
+        const WorkflowRun completed = makeRun(makeDefinition(), RunStatus::Completed);
+        for (const WorkflowRun &run : { pending, running, waiting, completed })
+            VERIFY_OK(store().createRun(run, {}));
+        const QDateTime before = nowUtc();
+        const auto moved = store().transitionRuns({ { pending.id, RunStatus::Running },
+                                                    { running.id, RunStatus::Completed },
+                                                    { waiting.id, RunStatus::Canceled },
+                                                    { completed.id, RunStatus::Running }, // forbidden
+                                                    { S("run_unknown"), RunStatus::Running } });
+        VERIFY_OK(moved);
+        QCOMPARE(moved->size(), size_t(5));
+        QVERIFY((*moved)[0] && (*moved)[1] && (*moved)[2]);
+        QCOMPARE(toString((*moved)[0]->status), S("running"));
+        QVERIFY((*moved)[0]->startedAt >= before);
+        QCOMPARE(toString((*moved)[1]->status), S("completed"));
+        QVERIFY((*moved)[1]->completedAt >= before);
+        QCOMPARE(toString((*moved)[2]->status), S("canceled"));
+        QVERIFY((*moved)[2]->canceledAt >= before);
+        QVERIFY(!(*moved)[3]);
+        QVERIFY(!(*moved)[4]);
+        // What it answered is what is stored; the refused run is untouched.
+        for (int i = 0; i < 3; ++i) {
+            const auto stored = store().getRun((*moved)[i]->id);
+            VERIFY_OK(stored);
+            QCOMPARE(toString(stored->status), toString((*moved)[i]->status));
+        }
+        const auto untouched = store().getRun(completed.id);
+        VERIFY_OK(untouched);
+        QCOMPARE(toString(untouched->status), S("completed"));
+        QVERIFY(!untouched->startedAt.isValid() || untouched->startedAt < before);
+        // The same move again: the guard sees the new status. A run twice in one set is refused.
+        const auto again = store().transitionRuns({ { pending.id, RunStatus::Running } });
+        VERIFY_OK(again);
+        QVERIFY(!again->front());
+        VERIFY_ERROR(store().transitionRuns({ { running.id, RunStatus::Failed }, { running.id, RunStatus::Failed } }),
+                     ErrorCode::Invalid);
+    }
+
     void updateRunProgress()
     {
         const WorkflowRun run = makeRun(makeDefinition(), RunStatus::Running);

@@ -146,6 +146,24 @@ QString PostgresStore::claimSql() const
         + stepColumns() + QStringLiteral(" FROM claimed");
 }
 
+QString PostgresStore::transitionRunsSql() const
+{
+    // The planner thinks a JSON set has 100 rows and would scan the whole table for them:
+    // `id = ANY(ARRAY(...))` makes it look each one up by its key.
+    return QStringLiteral(
+               "WITH b AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(rid text, dest text, "
+               "allowed text)) "
+               "UPDATE {p}workflow_runs r SET status = b.dest, updated_at = CAST(:now AS timestamptz), "
+               "started_at = CASE WHEN b.dest = 'running' THEN COALESCE(r.started_at, CAST(:now AS timestamptz)) "
+               "ELSE r.started_at END, "
+               "completed_at = CASE WHEN b.dest = 'completed' THEN CAST(:now AS timestamptz) ELSE r.completed_at END, "
+               "failed_at = CASE WHEN b.dest = 'failed' THEN CAST(:now AS timestamptz) ELSE r.failed_at END, "
+               "canceled_at = CASE WHEN b.dest = 'canceled' THEN CAST(:now AS timestamptz) ELSE r.canceled_at END "
+               "FROM b WHERE r.id = b.rid AND r.id = ANY(ARRAY(SELECT rid FROM b)) "
+               "AND strpos(b.allowed, ',' || r.status || ',') > 0 RETURNING ")
+        + runHeadColumns();
+}
+
 QString PostgresStore::claimDelaysSql() const
 {
     return QStringLiteral(
@@ -211,7 +229,8 @@ QString PostgresStore::finishBatchSql() const
         "result = COALESCE(b.result, s.result), "
         "error_message = CASE WHEN b.error IS NOT NULL THEN b.error WHEN b.status = 'completed' THEN NULL "
         "ELSE s.error_message END, lease_owner = NULL, lease_expires_at = NULL "
-        "FROM b WHERE s.id = b.id AND s.status = 'running' AND s.lease_owner = b.owner AND s.attempt = b.attempt "
+        "FROM b WHERE s.id = b.id AND s.id = ANY(ARRAY(SELECT id FROM b)) AND s.status = 'running' "
+        "AND s.lease_owner = b.owner AND s.attempt = b.attempt "
         "RETURNING s.id), "
         "a AS (INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, "
         "status, error) SELECT b.id, b.run_id, b.attempt, b.owner, b.scheduled_for, b.started_at, b.at, "
@@ -234,9 +253,9 @@ QString PostgresStore::insertStepsBatchSql() const
 
 QString PostgresStore::progressBatchSql() const
 {
-    return QStringLiteral("UPDATE {p}workflow_runs r SET current_step_index = x.idx, updated_at = x.at "
-                          "FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, idx int, at timestamptz) "
-                          "WHERE r.id = x.id");
+    return QStringLiteral("WITH x AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS b(id text, idx int, "
+                          "at timestamptz)) UPDATE {p}workflow_runs r SET current_step_index = x.idx, updated_at = x.at "
+                          "FROM x WHERE r.id = x.id AND r.id = ANY(ARRAY(SELECT id FROM x))");
 }
 
 QString PostgresStore::insertRunsBatchSql() const
@@ -269,7 +288,8 @@ QString PostgresStore::agentStatesBatchSql() const
         "UPDATE {p}agents a SET state = b.state, last_seen_at = b.last_seen_at, misses = b.misses, "
         "updated_at = b.now, state_changed_at = COALESCE(b.state_changed_at, a.state_changed_at), "
         "last_stats = CASE WHEN b.has_stats THEN b.last_stats ELSE a.last_stats END "
-        "FROM b WHERE a.id = b.id AND (NOT b.guarded OR a.last_seen_at IS NOT DISTINCT FROM b.expect) "
+        "FROM b WHERE a.id = b.id AND a.id = ANY(ARRAY(SELECT id FROM b)) "
+        "AND (NOT b.guarded OR a.last_seen_at IS NOT DISTINCT FROM b.expect) "
         "RETURNING b.idx");
 }
 

@@ -28,6 +28,7 @@ protected:
     QString tableExistsSql() const override;
     QString claimSql() const override;
     QString claimDelaysSql() const override;
+    QString transitionRunsSql() const override;
     QString tagConditionSql() const override;
     QString insertionOrderSql() const override;
     QString mergeContextSql(const QString &key) const override;

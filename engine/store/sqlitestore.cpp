@@ -104,6 +104,23 @@ QString SqliteStore::claimSql() const
         + stepColumns();
 }
 
+QString SqliteStore::transitionRunsSql() const
+{
+    // UPDATE ... FROM (3.33); RETURNING may name only the updated table, so the caller maps
+    // rows back by id.
+    return QStringLiteral(
+               "UPDATE {p}workflow_runs SET status = b.dest, updated_at = :now, "
+               "started_at = CASE WHEN b.dest = 'running' THEN COALESCE(started_at, :now) ELSE started_at END, "
+               "completed_at = CASE WHEN b.dest = 'completed' THEN :now ELSE completed_at END, "
+               "failed_at = CASE WHEN b.dest = 'failed' THEN :now ELSE failed_at END, "
+               "canceled_at = CASE WHEN b.dest = 'canceled' THEN :now ELSE canceled_at END "
+               "FROM (SELECT json_extract(value, '$.rid') AS rid, json_extract(value, '$.dest') AS dest, "
+               "json_extract(value, '$.allowed') AS allowed FROM json_each(:batch)) AS b "
+               "WHERE {p}workflow_runs.id = b.rid AND instr(b.allowed, ',' || {p}workflow_runs.status || ',') > 0 "
+               "RETURNING ")
+        + runHeadColumns();
+}
+
 QString SqliteStore::claimDelaysSql() const
 {
     // MAX(a, b) of two arguments is SQLite's scalar maximum; times are milliseconds.

@@ -110,6 +110,7 @@ public:
     Result<std::vector<WorkflowRun>> getRunHeads(const std::vector<QString> &ids) override;
     Result<Page<WorkflowRun>> listRuns(const RunFilter &filter, const PageRequest &page) override;
     Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch) override;
+    Result<std::vector<std::optional<WorkflowRun>>> transitionRuns(const std::vector<RunMove> &moves) override;
     Status updateRunProgress(const QString &id, const RunPatch &patch) override;
 
     Status insertStepRuns(const std::vector<WorkflowStepRun> &steps) override;
@@ -208,6 +209,9 @@ protected:
     virtual QString insertSignalsBatchSql() const { return {}; }
     // Agent state updates of a heartbeat batch; answers the `idx` of each applied row.
     virtual QString agentStatesBatchSql() const { return {}; }
+    // transitionRuns in one statement: :batch is a JSON array of {rid, dest, allowed} (allowed:
+    // the statuses it may leave, as ",a,b,"), :now the time; answers runHeadColumns().
+    virtual QString transitionRunsSql() const = 0;
     // The snapshot's JSON text, cached by definition id and version (it never changes).
     QVariant snapshotText(const WorkflowDefinition &definition);
     // Whether a failed statement aborts the whole transaction (PostgreSQL: it does, and a
@@ -227,6 +231,7 @@ protected:
     Status execDirect(const QString &sql, const char *what);
     // The step run columns in the order the shared code reads them, each prefixed by `alias`.
     static QString stepColumns(const QString &alias = {});
+    static QString runHeadColumns(); // the run's columns with NULL for its snapshot
 
     const DatabaseUrl &url() const { return m_url; }
     const StoreOptions &options() const { return m_options; }
@@ -257,7 +262,6 @@ private:
     static QVariant bindInt(const std::optional<qint64> &value);
     Result<Json> readJson(const QVariant &value, const char *column) const;
     static QString signalColumns();
-    static QString runHeadColumns(); // the run's columns with NULL for its snapshot
 
     Status connect();
     Status reconnect();

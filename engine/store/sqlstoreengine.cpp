@@ -3,9 +3,9 @@
 // set of steps (cancel, failed siblings), atomic context merges, and attempt records.
 
 #include "core/isotime.h"
+#include "sqlstore.h"
 
 #include <QSet>
-#include "sqlstore.h"
 
 namespace vigil {
 
@@ -153,19 +153,35 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
         if (Status logged = appendLogs(logs); !logged)
             return logged.error();
 
-        // 3. Run moves: guarded one by one (at most a couple per run); a refused move (the
-        // run was cancelled meanwhile) ends that run's moves without failing the batch.
-        for (size_t i = 0; i < batch.size(); ++i) {
-            if (!outcomes[i].accepted)
-                continue;
-            for (RunStatus to : batch[i].runMoves) {
-                Result<WorkflowRun> moved = transitionRun(batch[i].attempt.runId, to, RunPatch {});
-                if (!moved) {
-                    if (moved.error().code == ErrorCode::Conflict)
-                        break;
-                    return moved.error();
+        // 3. Run moves, in rounds: each round takes every completion's next move (one per
+        // run) in one statement. A refused move (the run was cancelled meanwhile) ends that
+        // completion's moves without failing the batch.
+        std::vector<std::size_t> nextMove(batch.size(), 0);
+        for (;;) {
+            std::vector<RunMove> moves;
+            std::vector<std::size_t> owners;
+            QSet<QString> inRound;
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (!outcomes[i].accepted || nextMove[i] >= batch[i].runMoves.size()
+                    || inRound.contains(batch[i].attempt.runId))
+                    continue; // two completions of one run: the second moves in a later round
+                inRound.insert(batch[i].attempt.runId);
+                moves.push_back({ batch[i].attempt.runId, batch[i].runMoves[nextMove[i]] });
+                owners.push_back(i);
+            }
+            if (moves.empty())
+                break;
+            Result<std::vector<std::optional<WorkflowRun>>> moved = transitionRuns(moves);
+            if (!moved)
+                return moved.error();
+            for (std::size_t k = 0; k < owners.size(); ++k) {
+                const std::size_t i = owners[k];
+                if ((*moved)[k]) {
+                    outcomes[i].movedRun = std::move((*moved)[k]);
+                    ++nextMove[i];
+                } else {
+                    nextMove[i] = batch[i].runMoves.size(); // refused: no further moves
                 }
-                outcomes[i].movedRun = std::move(moved).value();
             }
         }
         return outcomes;

@@ -641,6 +641,40 @@ Result<WorkflowRun> SqlStore::transitionRun(const QString &id, RunStatus to, con
         QStringLiteral("run %1 cannot go from %2 to %3").arg(id, current->text(0), toString(to)));
 }
 
+Result<std::vector<std::optional<WorkflowRun>>> SqlStore::transitionRuns(const std::vector<RunMove> &moves)
+{
+    std::vector<std::optional<WorkflowRun>> moved(moves.size());
+    if (moves.empty())
+        return moved;
+    Json rows = Json::array();
+    QHash<QString, std::size_t> index;
+    for (std::size_t i = 0; i < moves.size(); ++i) {
+        if (index.contains(moves[i].runId))
+            return makeError(ErrorCode::Invalid, QStringLiteral("transition runs: run %1 twice").arg(moves[i].runId));
+        index.insert(moves[i].runId, i);
+        QString allowed = QStringLiteral(",");
+        for (RunStatus status : { RunStatus::Pending, RunStatus::Running, RunStatus::Waiting, RunStatus::Completed,
+                 RunStatus::Failed, RunStatus::Canceled }) {
+            if (isAllowedTransition(status, moves[i].to))
+                allowed += toString(status) + QLatin1Char(',');
+        }
+        rows.push_back(Json { { "rid", toStd(moves[i].runId) }, { "dest", toStd(toString(moves[i].to)) },
+            { "allowed", toStd(allowed) } });
+    }
+    Result<std::vector<WorkflowRun>> updated = readAll(exec(transitionRunsSql(),
+                                                           { { ":batch", QString::fromUtf8(dumpJson(rows)) },
+                                                               { ":now", bindTime(nowUtc()) } },
+                                                           "transition runs"),
+        &SqlStore::readRun, "transition runs");
+    if (!updated)
+        return updated.error();
+    for (WorkflowRun &run : updated.value()) {
+        if (const auto it = index.constFind(run.id); it != index.cend())
+            moved[*it] = std::move(run);
+    }
+    return moved;
+}
+
 Status SqlStore::updateRunProgress(const QString &id, const RunPatch &patch)
 {
     QStringList sets = { QStringLiteral("updated_at = :now") };

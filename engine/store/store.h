@@ -140,6 +140,13 @@ struct StepCompletion
     std::vector<ExecutionLog> logs;
 };
 
+// One guarded run transition of a set (Store::transitionRuns).
+struct RunMove
+{
+    QString runId;
+    RunStatus to = RunStatus::Running;
+};
+
 struct CompletionOutcome
 {
     bool accepted = false;              // false: fenced out (lease lost), nothing of it written
@@ -233,6 +240,10 @@ public:
     // changes nothing; an unknown id answers NotFound. Answers the updated run, without its
     // definitionSnapshot (as getRunHead).
     virtual Result<WorkflowRun> transitionRun(const QString &id, RunStatus to, const RunPatch &patch = {}) = 0;
+    // transitionRun for a set of runs, each at most once, in one statement where the backend
+    // allows: each answers the moved run's head, or nothing when its status forbids the move
+    // (or it is gone). A group commit moves all its runs in one round trip.
+    virtual Result<std::vector<std::optional<WorkflowRun>>> transitionRuns(const std::vector<RunMove> &moves) = 0;
     // Progress without a status change (current step, context). NotFound for unknown ids.
     virtual Status updateRunProgress(const QString &id, const RunPatch &patch) = 0;
 

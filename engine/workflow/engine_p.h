@@ -107,6 +107,7 @@ public:
     QHash<QString, SnapshotPtr> snapshots;  // by run id
     std::vector<CommitJob> commitQueue;
     std::vector<PendingCompletion> completionQueue;
+    std::vector<QString> startQueue; // runs whose first step was taken up: pending -> running
     bool flushQueued = false;
     bool flushDeferred = false; // once, for held delays about to end
     struct CachedDefinitions
@@ -174,7 +175,7 @@ public:
     void enqueueCommit(CommitJob job);
     void enqueueCompletion(StepCompletion completion, std::function<void(const CompletionOutcome &)> after);
     void scheduleFlush();
-    bool nothingToCommit() const { return commitQueue.empty() && completionQueue.empty(); }
+    bool nothingToCommit() const { return commitQueue.empty() && completionQueue.empty() && startQueue.empty(); }
     AdvancePlan planAdvance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place, int skipCount,
                             bool endSequence) const;
     void flushCommits();

@@ -312,8 +312,13 @@ void Engine::Private::flushCommits()
     commitQueue.clear();
     std::vector<PendingCompletion> completions = std::move(completionQueue);
     completionQueue.clear();
-    if (jobs.empty() && completions.empty())
+    std::vector<RunMove> starts;
+    for (const QString &runId : startQueue)
+        starts.push_back({ runId, RunStatus::Running });
+    startQueue.clear();
+    if (jobs.empty() && completions.empty() && starts.empty())
         return;
+    std::vector<std::optional<WorkflowRun>> started;
     std::vector<StepCompletion> batch;
     batch.reserve(completions.size());
     for (const PendingCompletion &pending : completions)
@@ -328,6 +333,10 @@ void Engine::Private::flushCommits()
                 return wrote.error();
             written[i] = wrote.value();
         }
+        Result<std::vector<std::optional<WorkflowRun>>> moved = db.transitionRuns(starts);
+        if (!moved)
+            return moved.error();
+        started = std::move(moved).value();
         Result<std::vector<CompletionOutcome>> applied = db.completeSteps(batch);
         if (!applied)
             return applied.error();
@@ -338,6 +347,10 @@ void Engine::Private::flushCommits()
         for (size_t i = 0; i < jobs.size(); ++i) {
             if (written[i] && jobs[i].after)
                 jobs[i].after();
+        }
+        for (const std::optional<WorkflowRun> &run : started) {
+            if (run)
+                Q_EMIT q->runChanged(*run);
         }
         for (size_t i = 0; i < completions.size(); ++i)
             completions[i].after(outcomes[i]);
@@ -359,6 +372,13 @@ void Engine::Private::flushCommits()
                 job.after();
             else if (!one)
                 qCWarning(lcEngine).noquote() << "outcome not recorded:" << one.error().message;
+        }
+        for (const RunMove &start : starts) {
+            Result<std::vector<std::optional<WorkflowRun>>> one = db.transitionRuns({ start });
+            if (one && one->front())
+                Q_EMIT q->runChanged(*one->front());
+            else if (!one)
+                qCWarning(lcEngine).noquote() << "run" << start.runId << "not marked running:" << one.error().message;
         }
         for (PendingCompletion &pending : completions) {
             Result<std::vector<CompletionOutcome>> one = db.completeSteps({ pending.completion });
@@ -490,17 +510,11 @@ void Engine::Private::dispatch(WorkflowStepRun step, std::optional<WorkflowRun> 
         return;
     }
     if (run.status == RunStatus::Pending) {
-        // Joins this turn's group commit; a run cancelled meanwhile stays cancelled.
-        const QString runId = run.id;
-        auto moved = std::make_shared<WorkflowRun>();
-        enqueueCommit({ [this, runId, moved]() -> Result<bool> {
-                           Result<WorkflowRun> result = db.transitionRun(runId, RunStatus::Running);
-                           if (!result)
-                               return result.error().code == ErrorCode::Conflict ? Result<bool>(false) : Result<bool>(result.error());
-                           *moved = std::move(result).value();
-                           return true;
-                       },
-                        [this, moved] { Q_EMIT q->runChanged(*moved); } });
+        // Joins this turn's group commit, all such runs in one statement; a run cancelled
+        // meanwhile stays cancelled.
+        if (std::find(startQueue.begin(), startQueue.end(), run.id) == startQueue.end())
+            startQueue.push_back(run.id);
+        scheduleFlush();
         run.status = RunStatus::Running;
         run.startedAt = now;
     }
