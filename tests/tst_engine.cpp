@@ -181,6 +181,7 @@ private Q_SLOTS:
     void stoppedEngineClaimsNothing();
     void runChangedAnnouncesEveryStatus();
     void concurrencyLimitsRunningHandlers();
+    void nextStepIsTakenUpByItsPredecessorsCommit();
     void throwingHandlerFailsTheAttempt();
     // 2. payload schemas
     void payloadSchemaAcceptsValidPayload();
@@ -1193,6 +1194,52 @@ void TestEngine::concurrencyLimitsRunningHandlers()
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
     QCOMPARE(calls(S("slow")), 5);
     QCOMPARE(m_maxLive, 2);
+}
+
+void TestEngine::nextStepIsTakenUpByItsPredecessorsCommit()
+{
+    // A run's next step starts from its predecessor's commit (no claim in between), keeping
+    // the predecessor's handler slot: the concurrency limit holds across chained steps, each
+    // attempt is recorded once, under this engine, never before its predecessor ended, and
+    // each step sees the context its predecessors left.
+    EngineOptions options = quick(S("chainer"));
+    options.concurrency = 2;
+    Engine *engine = newEngine(options);
+    Behaviour slow;
+    slow.sleepMs = 30;
+    slow.result = [](const StepContext &ctx) { return Json { { "seen", ctx.run.context.size() } }; };
+    CALL(addAction(*engine, S("first"), slow));
+    CALL(addAction(*engine, S("second"), slow));
+    CALL(addAction(*engine, S("third"), slow));
+    QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([{"type":"action","name":"first"},
+        {"type":"action","name":"second"},{"type":"action","name":"third"}])")).isEmpty());
+    VERIFY_OK(engine->start());
+    QStringList runIds;
+    for (int i = 0; i < 4; ++i) {
+        runIds << emitOne(*engine, signalOf(S("go")));
+        QVERIFY(!runIds.back().isEmpty());
+    }
+    for (const QString &runId : std::as_const(runIds))
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    QCOMPARE(m_maxLive, 2);
+    for (const QString &runId : std::as_const(runIds)) {
+        const auto run = engine->getRun(runId);
+        VERIFY_OK(run);
+        QCOMPARE(js(run->context), S(R"({"first":{"seen":0},"second":{"seen":1},"third":{"seen":2}})"));
+        const auto steps = engine->getRunSteps(runId);
+        VERIFY_OK(steps);
+        QCOMPARE(int(steps->size()), 3);
+        for (std::size_t i = 1; i < steps->size(); ++i)
+            QVERIFY((*steps)[i].startedAt >= (*steps)[i - 1].completedAt);
+        const auto attempts = m_store->getRunAttempts(runId);
+        VERIFY_OK(attempts);
+        QCOMPARE(int(attempts->size()), 3);
+        for (const StepAttempt &attempt : attempts.value()) {
+            QCOMPARE(attempt.attempt, 1);
+            QCOMPARE(attempt.owner, S("chainer"));
+            QCOMPARE(toString(attempt.status), S("completed"));
+        }
+    }
 }
 
 void TestEngine::throwingHandlerFailsTheAttempt()

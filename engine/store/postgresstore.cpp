@@ -242,13 +242,19 @@ QString PostgresStore::finishBatchSql() const
 
 QString PostgresStore::insertStepsBatchSql() const
 {
-    return QStringLiteral("INSERT INTO {p}workflow_step_runs (") + stepColumns() + QStringLiteral(") SELECT ")
-        + stepColumns()
+    // A row inserted running was taken up by its inserter: its attempt record goes with it.
+    return QStringLiteral("WITH ins AS (INSERT INTO {p}workflow_step_runs (") + stepColumns()
+        + QStringLiteral(") SELECT ") + stepColumns()
         + QStringLiteral(" FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, run_id text, tenant_id text, "
                          "step_index int, step_type text, step_name text, status text, scheduled_for timestamptz, "
                          "started_at timestamptz, completed_at timestamptz, result jsonb, error_message text, "
                          "branch_index int, parent_step_run_id text, created_at timestamptz, attempt int, "
-                         "lease_owner text, lease_expires_at timestamptz, attempt_floor int)");
+                         "lease_owner text, lease_expires_at timestamptz, attempt_floor int) "
+                         "RETURNING id, run_id, attempt, lease_owner, scheduled_for, created_at, started_at, status) "
+                         "INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
+                         "status) SELECT id, run_id, attempt, lease_owner, COALESCE(scheduled_for, created_at), "
+                         "started_at, 'running' FROM ins WHERE status = 'running' AND lease_owner IS NOT NULL "
+                         "ON CONFLICT (step_run_id, attempt) DO NOTHING");
 }
 
 QString PostgresStore::progressBatchSql() const

@@ -113,9 +113,10 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
                 continue;
             const StepCompletion &c = batch[i];
             if (c.contextEntry) {
-                if (Result<Json> merged = mergeRunContext(c.attempt.runId, c.contextEntry->first, c.contextEntry->second);
-                    !merged)
+                Result<Json> merged = mergeRunContext(c.attempt.runId, c.contextEntry->first, c.contextEntry->second);
+                if (!merged)
                     return merged.error();
+                outcomes[i].context = std::move(merged).value();
             }
             next.insert(next.end(), c.next.begin(), c.next.end());
             if (c.currentStepIndex)
@@ -130,8 +131,18 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
                 if (Result<SqlRows> inserted = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "insert steps");
                     !inserted)
                     return inserted.error();
-            } else if (Status inserted = insertStepRuns(next); !inserted) {
-                return inserted.error();
+            } else {
+                if (Status inserted = insertStepRuns(next); !inserted)
+                    return inserted.error();
+                // A row inserted running was taken up by its inserter: its attempt starts now.
+                std::vector<StepAttempt> starts;
+                for (const WorkflowStepRun &step : next) {
+                    if (step.status == StepStatus::Running && step.leaseOwner)
+                        starts.push_back({ step.id, step.runId, step.attempt, *step.leaseOwner,
+                            step.scheduledFor.isValid() ? step.scheduledFor : step.createdAt, step.startedAt });
+                }
+                if (Status recorded = recordAttemptStarts(starts); !recorded)
+                    return recorded.error();
             }
         }
         if (!progress.empty()) {

@@ -151,6 +151,7 @@ struct CompletionOutcome
 {
     bool accepted = false;              // false: fenced out (lease lost), nothing of it written
     std::optional<WorkflowRun> movedRun; // the run head after its last applied move
+    std::optional<Json> context;         // the run's context after its contextEntry was merged
 };
 
 // A run to create with its first step rows.

@@ -108,6 +108,7 @@ public:
     std::vector<CommitJob> commitQueue;
     std::vector<PendingCompletion> completionQueue;
     std::vector<QString> startQueue; // runs whose first step was taken up: pending -> running
+    int reservedSlots = 0; // next steps taken up by their predecessor's commit, not yet dispatched
     bool flushQueued = false;
     bool flushDeferred = false; // once, for held delays about to end
     struct CachedDefinitions
@@ -166,6 +167,7 @@ public:
     void endHeldDelays();
     void armDelayTimer();
     void releaseHeldDelays(); // at stop: hand them back, due as before
+    void releaseStep(const WorkflowStepRun &step); // a step taken up while stopping: hand it back
     void runHandler(PendingStep pending, TriggerEnvelope trigger);
     void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
     void finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome);

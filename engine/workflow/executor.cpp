@@ -96,7 +96,7 @@ void Engine::Private::pump()
         delaysMayBeDue = false;
         holdDueDelays(); // they take no handler slot
     }
-    const int slots = options.concurrency - int(inflight.size());
+    const int slots = options.concurrency - int(inflight.size()) - reservedSlots;
     if (slots <= 0)
         return; // a finishing handler pumps again
     Result<std::vector<WorkflowStepRun>> claimed = db.claimDueSteps(options.ownerId, nowUtc(), options.lease, slots);
@@ -824,9 +824,30 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
         if (sequenceEnded && topLevel)
             completion.runMoves.push_back(RunStatus::Completed); // the last step completes its run
     }
+    // The next top-level step, when due now, is taken up by this commit: inserted already
+    // running under our lease (its attempt recorded with it) and dispatched once the commit
+    // is in, without a claim and a read of its run. It keeps this step's handler slot. (Only
+    // top-level: nothing else changes the run's context meanwhile, so the head we hold, with
+    // this step's data merged, is the run as stored.)
+    std::optional<WorkflowStepRun> chained;
+    if (!completion.next.empty() && topLevel && running && !stopping) {
+        WorkflowStepRun &next = completion.next.back();
+        if (next.status == StepStatus::Pending
+            && (next.stepType == StepType::Action || next.stepType == StepType::Condition)) {
+            next.status = StepStatus::Running;
+            next.leaseOwner = options.ownerId;
+            next.leaseExpiresAt = now.addMSecs(options.lease.count());
+            next.attempt = 1;
+            next.startedAt = now;
+            chained = next;
+            ++reservedSlots;
+        }
+    }
     const std::vector<WorkflowStepRun> inserted = completion.next;
-    enqueueCompletion(std::move(completion), [this, pending, finish, outcome, failed, sequenceEnded, inserted](
+    enqueueCompletion(std::move(completion), [this, pending, finish, outcome, failed, sequenceEnded, inserted, chained](
                                                  const CompletionOutcome &result) {
+        if (chained)
+            --reservedSlots;
         if (!result.accepted) {
             qCInfo(lcEngine).noquote() << "step" << pending.step.id << "attempt" << pending.step.attempt
                                        << "lost its lease; its result is dropped";
@@ -861,7 +882,34 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
             if (row.status == StepStatus::Scheduled)
                 armWakeAt(row.scheduledFor);
         }
+        if (chained) {
+            WorkflowRun head = moved ? *moved : pending.run;
+            if (result.context)
+                head.context = *result.context;
+            if (running && !stopping && !isTerminal(head.status))
+                dispatch(*chained, std::move(head));
+            else
+                releaseStep(*chained);
+        }
     });
+}
+
+void Engine::Private::releaseStep(const WorkflowStepRun &step)
+{
+    // Handed back due now, so another process (or this one restarted) takes it up at once.
+    const QDateTime now = nowUtc();
+    const Status released = db.transaction([&]() -> Status {
+        const StepFinish finish { step.id, options.ownerId, step.attempt, StepStatus::Scheduled, now, Json(), std::nullopt };
+        if (Status ok = db.finishStep(finish); !ok && ok.error().code != ErrorCode::Conflict)
+            return ok;
+        StepAttempt attempt { step.id, step.runId, step.attempt, options.ownerId, step.scheduledFor, step.startedAt, now,
+                              AttemptStatus::Canceled };
+        attempt.error = QStringLiteral("released at shutdown");
+        return db.recordAttemptEnd(attempt);
+    });
+    if (!released)
+        qCWarning(lcEngine).noquote() << "step" << step.id << "not released (its lease expires instead):"
+                                      << released.error().message;
 }
 
 AdvancePlan Engine::Private::planAdvance(const WorkflowRun &run, const WorkflowStepRun &step, const StepPlace &place,
