@@ -294,7 +294,7 @@ QString PostgresStore::agentStatesBatchSql() const
         "UPDATE {p}agents a SET state = b.state, last_seen_at = b.last_seen_at, misses = b.misses, "
         "updated_at = b.now, state_changed_at = COALESCE(b.state_changed_at, a.state_changed_at), "
         "last_stats = CASE WHEN b.has_stats THEN b.last_stats ELSE a.last_stats END "
-        "FROM b WHERE a.id = b.id AND a.id = ANY(ARRAY(SELECT id FROM b)) "
+        "FROM b WHERE a.id = b.id "
         "AND (NOT b.guarded OR a.last_seen_at IS NOT DISTINCT FROM b.expect) "
         "RETURNING b.idx");
 }
