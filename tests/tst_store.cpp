@@ -2391,6 +2391,80 @@ private Q_SLOTS:
         QCOMPARE(one->front().id, beyond.id);
     }
 
+    void completeStepsFencesEachCompletionOnItsOwn()
+    {
+        // Two runs, each with a step claimed by w1. One completion comes from its owner, one
+        // from a process that lost the lease: only the first writes its finish, its next step
+        // (taken up running, with its attempt record), its progress, context and move.
+        const QDateTime t = nowUtc();
+        const WorkflowRun ours = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowRun theirs = makeRun(makeDefinition(), RunStatus::Running);
+        const WorkflowStepRun ourStep = makeStep(ours, 0);
+        const WorkflowStepRun theirStep = makeStep(theirs, 0);
+        VERIFY_OK(store().createRun(ours, { ourStep }));
+        VERIFY_OK(store().createRun(theirs, { theirStep }));
+        const auto claimed = store().claimDueSteps(S("w1"), t, 60s, 10);
+        VERIFY_OK(claimed);
+        QCOMPARE(claimed->size(), size_t(2));
+
+        const auto completion = [&](const WorkflowRun &run, const WorkflowStepRun &step, const QString &owner) {
+            StepCompletion c;
+            c.finish = { step.id, owner, 1, StepStatus::Completed, t.addMSecs(5), Json { { "ok", true } }, std::nullopt };
+            c.attempt = { step.id, run.id, 1, owner, t, t, t.addMSecs(5), AttemptStatus::Completed };
+            c.contextEntry = std::make_pair(step.stepName, Json { { "n", 1 } });
+            WorkflowStepRun next = makeStep(run, 1, StepStatus::Running);
+            next.leaseOwner = owner;
+            next.leaseExpiresAt = t.addSecs(60);
+            next.attempt = 1;
+            next.startedAt = t.addMSecs(5);
+            c.next = { next };
+            c.currentStepIndex = 1;
+            c.runMoves = { RunStatus::Waiting };
+            return c;
+        };
+        const StepCompletion accepted = completion(ours, ourStep, S("w1"));
+        const StepCompletion fenced = completion(theirs, theirStep, S("w2"));
+        const auto outcomes = store().completeSteps({ fenced, accepted });
+        VERIFY_OK(outcomes);
+        QCOMPARE(outcomes->size(), size_t(2));
+        QVERIFY(!(*outcomes)[0].accepted);
+        QVERIFY(!(*outcomes)[0].movedRun);
+        QVERIFY((*outcomes)[1].accepted);
+        QVERIFY((*outcomes)[1].movedRun);
+        QCOMPARE(toString((*outcomes)[1].movedRun->status), S("waiting"));
+        QVERIFY((*outcomes)[1].context);
+        QCOMPARE(show((*(*outcomes)[1].context).value(toStd(ourStep.stepName), Json())), show(Json { { "n", 1 } }));
+
+        const auto ourSteps = store().getRunSteps(ours.id);
+        VERIFY_OK(ourSteps);
+        QCOMPARE(ourSteps->size(), size_t(2));
+        QCOMPARE(toString((*ourSteps)[0].status), S("completed"));
+        QCOMPARE(toString((*ourSteps)[1].status), S("running"));
+        QCOMPARE((*ourSteps)[1].leaseOwner, std::optional<QString>(S("w1")));
+        const auto ourRun = store().getRun(ours.id);
+        VERIFY_OK(ourRun);
+        QCOMPARE(ourRun->currentStepIndex, 1);
+        QCOMPARE(toString(ourRun->status), S("waiting"));
+        const auto ourAttempts = store().getRunAttempts(ours.id);
+        VERIFY_OK(ourAttempts);
+        QCOMPARE(ourAttempts->size(), size_t(2)); // the finished one and the one taken up
+        const auto takenUp = std::find_if(ourAttempts->begin(), ourAttempts->end(),
+                                          [&](const StepAttempt &a) { return a.stepRunId == (*ourSteps)[1].id; });
+        QVERIFY(takenUp != ourAttempts->end());
+        QCOMPARE(toString(takenUp->status), S("running"));
+        QCOMPARE(takenUp->owner, S("w1"));
+
+        const auto theirSteps = store().getRunSteps(theirs.id);
+        VERIFY_OK(theirSteps);
+        QCOMPARE(theirSteps->size(), size_t(1));
+        QCOMPARE(toString(theirSteps->front().status), S("running"));
+        const auto theirRun = store().getRun(theirs.id);
+        VERIFY_OK(theirRun);
+        QCOMPARE(theirRun->currentStepIndex, theirs.currentStepIndex);
+        QCOMPARE(toString(theirRun->status), S("running"));
+        QCOMPARE(show(theirRun->context), show(theirs.context));
+    }
+
     void claimOldestDueFirst()
     {
         const QDateTime t = nowUtc();

@@ -217,44 +217,69 @@ QString PostgresStore::mergeContextSql(const QString &) const
         "ARRAY[CAST(:key AS text)], CAST(:value AS jsonb), true) WHERE id = :id RETURNING context");
 }
 
+namespace {
+
+// The step columns as a jsonb_to_recordset row type.
+const char *const kStepRecord = "id text, run_id text, tenant_id text, step_index int, step_type text, step_name text, "
+                                "status text, scheduled_for timestamptz, started_at timestamptz, "
+                                "completed_at timestamptz, result jsonb, error_message text, branch_index int, "
+                                "parent_step_run_id text, created_at timestamptz, attempt int, lease_owner text, "
+                                "lease_expires_at timestamptz, attempt_floor int";
+
+// Attempt records for rows of `rows` inserted running: taken up by their inserter.
+QString attemptsOfInserted(const char *rows)
+{
+    return QStringLiteral("INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
+                          "status) SELECT id, run_id, attempt, lease_owner, COALESCE(scheduled_for, created_at), "
+                          "started_at, 'running' FROM %1 WHERE status = 'running' AND lease_owner IS NOT NULL "
+                          "ON CONFLICT (step_run_id, attempt) DO NOTHING")
+        .arg(QLatin1String(rows));
+}
+
+} // namespace
+
 QString PostgresStore::finishBatchSql() const
 {
-    // One round trip for a whole group commit: fenced finishes, and the attempt records of
-    // the accepted ones. Mirrors finishStep and recordAttemptEnd.
+    // One round trip for what a whole group commit writes but its run moves: the fenced
+    // finishes and their attempt records (as finishStep and recordAttemptEnd), and for the
+    // accepted ones their next step rows (:next, each naming the finish it follows in
+    // "after") and their runs' progress.
     return QStringLiteral(
-        "WITH b AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, owner text, attempt int, "
-        "status text, at timestamptz, result jsonb, error text, run_id text, scheduled_for timestamptz, "
-        "started_at timestamptz, attempt_status text, attempt_error text)), "
-        "f AS (UPDATE {p}workflow_step_runs s SET status = b.status, completed_at = b.at, "
-        "result = COALESCE(b.result, s.result), "
-        "error_message = CASE WHEN b.error IS NOT NULL THEN b.error WHEN b.status = 'completed' THEN NULL "
-        "ELSE s.error_message END, lease_owner = NULL, lease_expires_at = NULL "
-        "FROM b WHERE s.id = b.id AND s.id = ANY(ARRAY(SELECT id FROM b)) AND s.status = 'running' "
-        "AND s.lease_owner = b.owner AND s.attempt = b.attempt "
-        "RETURNING s.id), "
-        "a AS (INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, ended_at, "
-        "status, error) SELECT b.id, b.run_id, b.attempt, b.owner, b.scheduled_for, b.started_at, b.at, "
-        "b.attempt_status, b.attempt_error FROM b JOIN f ON f.id = b.id ON CONFLICT (step_run_id, attempt) DO UPDATE "
-        "SET status = excluded.status, ended_at = excluded.ended_at, error = excluded.error "
-        "WHERE {p}step_attempts.status = 'running') "
-        "SELECT id FROM f");
+               "WITH b AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, owner text, "
+               "attempt int, status text, at timestamptz, result jsonb, error text, run_id text, "
+               "scheduled_for timestamptz, started_at timestamptz, attempt_status text, attempt_error text, "
+               "progress int)), "
+               "f AS (UPDATE {p}workflow_step_runs s SET status = b.status, completed_at = b.at, "
+               "result = COALESCE(b.result, s.result), "
+               "error_message = CASE WHEN b.error IS NOT NULL THEN b.error WHEN b.status = 'completed' THEN NULL "
+               "ELSE s.error_message END, lease_owner = NULL, lease_expires_at = NULL "
+               "FROM b WHERE s.id = b.id AND s.id = ANY(ARRAY(SELECT id FROM b)) AND s.status = 'running' "
+               "AND s.lease_owner = b.owner AND s.attempt = b.attempt "
+               "RETURNING s.id), "
+               "a AS (INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
+               "ended_at, status, error) SELECT b.id, b.run_id, b.attempt, b.owner, b.scheduled_for, b.started_at, b.at, "
+               "b.attempt_status, b.attempt_error FROM b JOIN f ON f.id = b.id ON CONFLICT (step_run_id, attempt) "
+               "DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, error = excluded.error "
+               "WHERE {p}step_attempts.status = 'running'), "
+               "n AS (SELECT * FROM jsonb_to_recordset(CAST(:next AS jsonb)) AS y(after text, ")
+        + QLatin1String(kStepRecord) + QStringLiteral(")), ins AS (INSERT INTO {p}workflow_step_runs (") + stepColumns()
+        + QStringLiteral(") SELECT ") + stepColumns()
+        + QStringLiteral(" FROM n WHERE n.after IN (SELECT id FROM f) RETURNING id, run_id, attempt, lease_owner, "
+                         "scheduled_for, created_at, started_at, status), ia AS (")
+        + attemptsOfInserted("ins")
+        + QStringLiteral("), p AS (UPDATE {p}workflow_runs r SET current_step_index = b.progress, updated_at = b.at "
+                         "FROM b WHERE r.id = b.run_id AND b.progress IS NOT NULL AND b.id IN (SELECT id FROM f) "
+                         "AND r.id = ANY(ARRAY(SELECT run_id FROM b WHERE progress IS NOT NULL))) "
+                         "SELECT id FROM f");
 }
 
 QString PostgresStore::insertStepsBatchSql() const
 {
-    // A row inserted running was taken up by its inserter: its attempt record goes with it.
     return QStringLiteral("WITH ins AS (INSERT INTO {p}workflow_step_runs (") + stepColumns()
-        + QStringLiteral(") SELECT ") + stepColumns()
-        + QStringLiteral(" FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id text, run_id text, tenant_id text, "
-                         "step_index int, step_type text, step_name text, status text, scheduled_for timestamptz, "
-                         "started_at timestamptz, completed_at timestamptz, result jsonb, error_message text, "
-                         "branch_index int, parent_step_run_id text, created_at timestamptz, attempt int, "
-                         "lease_owner text, lease_expires_at timestamptz, attempt_floor int) "
-                         "RETURNING id, run_id, attempt, lease_owner, scheduled_for, created_at, started_at, status) "
-                         "INSERT INTO {p}step_attempts (step_run_id, run_id, attempt, owner, scheduled_for, started_at, "
-                         "status) SELECT id, run_id, attempt, lease_owner, COALESCE(scheduled_for, created_at), "
-                         "started_at, 'running' FROM ins WHERE status = 'running' AND lease_owner IS NOT NULL "
-                         "ON CONFLICT (step_run_id, attempt) DO NOTHING");
+        + QStringLiteral(") SELECT ") + stepColumns() + QStringLiteral(" FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(")
+        + QLatin1String(kStepRecord)
+        + QStringLiteral(") RETURNING id, run_id, attempt, lease_owner, scheduled_for, created_at, started_at, status) ")
+        + attemptsOfInserted("ins");
 }
 
 QString PostgresStore::progressBatchSql() const

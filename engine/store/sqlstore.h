@@ -201,7 +201,9 @@ protected:
     // Set-based forms of completeSteps' statements, each taking one parameter :batch (a JSON
     // array; see sqlstoreengine.cpp for its fields). Empty (the default): completeSteps runs
     // the per-step statements, which cost nothing extra where there is no round trip.
-    // finishBatchSql answers the ids it accepted.
+    // finishBatchSql answers the ids it accepted; it also takes :next (the next step rows,
+    // each with "after": the finish it follows) and writes them and the runs' progress for
+    // the accepted finishes.
     virtual QString finishBatchSql() const { return {}; }
     virtual QString insertStepsBatchSql() const { return {}; }
     virtual QString progressBatchSql() const { return {}; }

@@ -61,8 +61,11 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
     return inTransaction([&]() -> Result<std::vector<CompletionOutcome>> {
         std::vector<CompletionOutcome> outcomes(batch.size());
         // 1. The fenced finishes and their attempt records.
+        // With finishBatchSql, one statement writes the next steps and the progress too.
+        const bool combined = !finishBatchSql().isEmpty();
         if (const QString sql = finishBatchSql(); !sql.isEmpty()) {
             Json rows = Json::array();
+            Json nextRows = Json::array();
             for (const StepCompletion &c : batch) {
                 Json row = Json::object();
                 row["id"] = toStd(c.finish.stepRunId);
@@ -78,9 +81,18 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
                 putIso(row, "started_at", c.attempt.startedAt);
                 row["attempt_status"] = toStd(toString(c.attempt.status));
                 putText(row, "attempt_error", c.attempt.error);
+                if (c.currentStepIndex)
+                    row["progress"] = *c.currentStepIndex;
                 rows.push_back(std::move(row));
+                for (const WorkflowStepRun &step : c.next) {
+                    Json next = stepRow(step);
+                    next["after"] = toStd(c.finish.stepRunId);
+                    nextRows.push_back(std::move(next));
+                }
             }
-            Result<SqlRows> accepted = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "complete steps");
+            Result<SqlRows> accepted = exec(sql,
+                { { ":batch", QString::fromUtf8(dumpJson(rows)) }, { ":next", QString::fromUtf8(dumpJson(nextRows)) } },
+                "complete steps");
             if (!accepted)
                 return accepted.error();
             QSet<QString> ids;
@@ -122,6 +134,10 @@ Result<std::vector<CompletionOutcome>> SqlStore::completeSteps(const std::vector
             if (c.currentStepIndex)
                 progress.emplace_back(c.attempt.runId, *c.currentStepIndex);
             logs.insert(logs.end(), c.logs.begin(), c.logs.end());
+        }
+        if (combined) {
+            next.clear();
+            progress.clear();
         }
         if (!next.empty()) {
             if (const QString sql = insertStepsBatchSql(); !sql.isEmpty()) {
