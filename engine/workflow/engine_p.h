@@ -167,7 +167,9 @@ public:
     void endHeldDelays();
     void armDelayTimer();
     void releaseHeldDelays(); // at stop: hand them back, due as before
-    void releaseStep(const WorkflowStepRun &step); // a step taken up while stopping: hand it back
+    // Steps taken up but not run (held delays, a next step whose commit landed while
+    // stopping): hand them back.
+    void releaseSteps(const std::vector<WorkflowStepRun> &steps);
     void runHandler(PendingStep pending, TriggerEnvelope trigger);
     void decide(const QString &stepRunId, int attempt, AttemptOutcome outcome);
     void finishAttempt(const PendingStep &pending, const AttemptOutcome &outcome);

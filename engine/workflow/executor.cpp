@@ -192,32 +192,11 @@ void Engine::Private::endHeldDelays()
 
 void Engine::Private::releaseHeldDelays()
 {
-    if (heldDelays.empty())
-        return;
-    std::vector<HeldDelay> held;
+    std::vector<WorkflowStepRun> held;
     for (auto &[due, delay] : heldDelays)
-        held.push_back(std::move(delay));
+        held.push_back(std::move(delay.step));
     heldDelays.clear();
-    const QDateTime now = nowUtc();
-    const Status released = db.transaction([&]() -> Status {
-        for (const HeldDelay &delay : held) {
-            const WorkflowStepRun &step = delay.step;
-            // Due as before, so another process (or this one restarted) ends it on time.
-            const StepFinish finish { step.id, options.ownerId, step.attempt, StepStatus::Scheduled,
-                                      step.scheduledFor.isValid() ? step.scheduledFor : now, Json(), std::nullopt };
-            if (Status ok = db.finishStep(finish); !ok && ok.error().code != ErrorCode::Conflict)
-                return ok;
-            StepAttempt attempt { step.id, step.runId, step.attempt, options.ownerId, step.scheduledFor, step.startedAt,
-                                  now, AttemptStatus::Canceled };
-            attempt.error = QStringLiteral("released at shutdown");
-            if (Status ok = db.recordAttemptEnd(attempt); !ok)
-                return ok;
-        }
-        return {};
-    });
-    if (!released)
-        qCWarning(lcEngine).noquote() << held.size() << "held delays not released (their leases expire instead):"
-                                      << released.error().message;
+    releaseSteps(held);
 }
 
 void Engine::Private::armWakeTimer()
@@ -382,11 +361,13 @@ void Engine::Private::flushCommits()
         }
         for (PendingCompletion &pending : completions) {
             Result<std::vector<CompletionOutcome>> one = db.completeSteps({ pending.completion });
-            if (one)
+            if (one) {
                 pending.after(one->front());
-            else
+            } else {
                 qCWarning(lcEngine).noquote() << "step" << pending.completion.finish.stepRunId
                                               << "not recorded:" << one.error().message;
+                pending.after(CompletionOutcome {}); // not accepted: frees what it held; the lease expires
+            }
         }
     }
     if (stopping && inflight.isEmpty() && nothingToCommit())
@@ -889,26 +870,34 @@ void Engine::Private::finishAttempt(const PendingStep &pending, const AttemptOut
             if (running && !stopping && !isTerminal(head.status))
                 dispatch(*chained, std::move(head));
             else
-                releaseStep(*chained);
+                releaseSteps({ *chained });
         }
     });
 }
 
-void Engine::Private::releaseStep(const WorkflowStepRun &step)
+void Engine::Private::releaseSteps(const std::vector<WorkflowStepRun> &steps)
 {
-    // Handed back due now, so another process (or this one restarted) takes it up at once.
+    if (steps.empty())
+        return;
+    // Handed back due as before (a held delay) or now, so another process, or this one
+    // restarted, takes them up on time instead of waiting for their leases to expire.
     const QDateTime now = nowUtc();
     const Status released = db.transaction([&]() -> Status {
-        const StepFinish finish { step.id, options.ownerId, step.attempt, StepStatus::Scheduled, now, Json(), std::nullopt };
-        if (Status ok = db.finishStep(finish); !ok && ok.error().code != ErrorCode::Conflict)
-            return ok;
-        StepAttempt attempt { step.id, step.runId, step.attempt, options.ownerId, step.scheduledFor, step.startedAt, now,
-                              AttemptStatus::Canceled };
-        attempt.error = QStringLiteral("released at shutdown");
-        return db.recordAttemptEnd(attempt);
+        for (const WorkflowStepRun &step : steps) {
+            const QDateTime due = step.scheduledFor.isValid() && step.scheduledFor > now ? step.scheduledFor : now;
+            const StepFinish finish { step.id, options.ownerId, step.attempt, StepStatus::Scheduled, due, Json(), std::nullopt };
+            if (Status ok = db.finishStep(finish); !ok && ok.error().code != ErrorCode::Conflict)
+                return ok;
+            StepAttempt attempt { step.id, step.runId, step.attempt, options.ownerId, step.scheduledFor, step.startedAt,
+                                  now, AttemptStatus::Canceled };
+            attempt.error = QStringLiteral("released at shutdown");
+            if (Status ok = db.recordAttemptEnd(attempt); !ok)
+                return ok;
+        }
+        return {};
     });
     if (!released)
-        qCWarning(lcEngine).noquote() << "step" << step.id << "not released (its lease expires instead):"
+        qCWarning(lcEngine).noquote() << steps.size() << "steps not handed back (their leases expire instead):"
                                       << released.error().message;
 }
 
