@@ -119,6 +119,8 @@ private:
     std::unique_ptr<Engine> m_engine;
 };
 
+int g_concurrency = EngineOptions().concurrency;
+
 double runsPerSecond(const char *backend, const QString &url, int runs, int engines)
 {
     std::unique_ptr<Store> store = open(url);
@@ -128,6 +130,7 @@ double runsPerSecond(const char *backend, const QString &url, int runs, int engi
     options.seedDefaults = false;
     options.builtins = false;
     options.onRunComplete = [&completed](const RunCompleteEvent &) { ++completed; };
+    options.concurrency = g_concurrency;
     Engine engine(*store, options);
     registerBenchHandlers(engine);
     Result<WorkflowDefinition> created = engine.createWorkflow(definition(R"({"tenantId": "bench", "name": "three steps",
@@ -265,11 +268,15 @@ int main(int argc, char *argv[])
                                            QStringLiteral("n"), QStringLiteral("4"));
     const QCommandLineOption trialsOption(QStringLiteral("trials"), QStringLiteral("Trials of the runs figure"),
                                           QStringLiteral("n"), QStringLiteral("3"));
-    parser.addOptions({ pg, runsOption, enginesOption, trialsOption });
+    const QCommandLineOption concurrencyOption(QStringLiteral("concurrency"),
+                                               QStringLiteral("Handler slots of the measured engine (default: the engine's)"),
+                                               QStringLiteral("n"), QString::number(g_concurrency));
+    parser.addOptions({ pg, runsOption, enginesOption, trialsOption, concurrencyOption });
     parser.process(app);
     const int runs = parser.value(runsOption).toInt();
     const int engines = std::max(1, parser.value(enginesOption).toInt());
     const int trials = std::max(1, parser.value(trialsOption).toInt());
+    g_concurrency = std::max(1, parser.value(concurrencyOption).toInt());
 
     QTemporaryDir dir;
     const QString sqliteUrl = QStringLiteral("sqlite://") + dir.filePath(QStringLiteral("bench.db"));
