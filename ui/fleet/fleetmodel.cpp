@@ -186,6 +186,19 @@ void FleetModel::setConfig(Row &row, const Agent &agent)
     row.graceSecs = agent.graceSecs;
 }
 
+void FleetModel::appendRow(const Agent &agent)
+{
+    Row row;
+    row.id = agent.id;
+    setConfig(row, agent);
+    row.state = agent.state;
+    row.lastSeenMs = agent.lastSeenAt.isValid() ? agent.lastSeenAt.toMSecsSinceEpoch() : 0;
+    row.misses = agent.misses;
+    ++m_counts[size_t(row.state)];
+    m_rowOf.insert(row.id, int(m_rows.size()));
+    m_rows.push_back(std::move(row));
+}
+
 void FleetModel::setAgents(const std::vector<Agent> &agents)
 {
     beginResetModel();
@@ -194,17 +207,8 @@ void FleetModel::setAgents(const std::vector<Agent> &agents)
     m_rowOf.clear();
     m_rowOf.reserve(qsizetype(agents.size()));
     m_counts = {};
-    for (const Agent &agent : agents) {
-        Row row;
-        row.id = agent.id;
-        setConfig(row, agent);
-        row.state = agent.state;
-        row.lastSeenMs = agent.lastSeenAt.isValid() ? agent.lastSeenAt.toMSecsSinceEpoch() : 0;
-        row.misses = agent.misses;
-        ++m_counts[size_t(row.state)];
-        m_rowOf.insert(row.id, int(m_rows.size()));
-        m_rows.push_back(std::move(row));
-    }
+    for (const Agent &agent : agents)
+        appendRow(agent);
     endResetModel();
     const bool first = !m_loaded;
     m_loaded = true;
@@ -351,17 +355,8 @@ void FleetModel::updateAgents(const std::vector<Agent> &agents)
     if (!unknown.empty()) {
         const int first = int(m_rows.size());
         beginInsertRows({}, first, first + int(unknown.size()) - 1);
-        for (const Agent &agent : unknown) {
-            Row row;
-            row.id = agent.id;
-            setConfig(row, agent);
-            row.state = agent.state;
-            row.lastSeenMs = agent.lastSeenAt.isValid() ? agent.lastSeenAt.toMSecsSinceEpoch() : 0;
-            row.misses = agent.misses;
-            ++m_counts[size_t(row.state)];
-            m_rowOf.insert(row.id, int(m_rows.size()));
-            m_rows.push_back(std::move(row));
-        }
+        for (const Agent &agent : unknown)
+            appendRow(agent);
         endInsertRows();
         Q_EMIT countsChanged();
         facets = true;

@@ -131,6 +131,7 @@ private:
     void load();
     void fetchConfig(const QStringList &ids);
     void setConfig(Row &row, const Agent &agent);
+    void appendRow(const Agent &agent); // within a reset or an insertion: row, index and counts
     void emitRanges(std::vector<int> &rows);
     void rebuildIndex(int from);
 

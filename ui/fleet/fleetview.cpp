@@ -4,6 +4,7 @@
 #include "common/icons.h"
 #include "common/navigator.h"
 #include "common/presentation.h"
+#include "common/recordtable.h"
 #include "fleet/agentdetail.h"
 #include "fleet/fleetfiltermodel.h"
 #include "fleet/fleetmodel.h"
@@ -80,12 +81,8 @@ FleetView::FleetView(Backend &backend, Settings &settings, Navigator &navigator,
     m_table->setModel(m_filter);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(FleetModel::IdColumn, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    setUpRecordTable(m_table);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->horizontalHeader()->setSectionResizeMode(FleetModel::TagsColumn, QHeaderView::Stretch);
     m_table->setColumnWidth(FleetModel::StateColumn, 90);
@@ -189,7 +186,9 @@ void FleetView::buildFilterBar(QWidget *bar)
     m_tableAction->setShortcut(QKeySequence(tr("Ctrl+Alt+2")));
     for (QAction *action : { m_tilesAction, m_tableAction }) {
         action->setCheckable(true);
-        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        // The window's: focus is often still in the sidebar after Ctrl+2. A hidden view's
+        // actions do not fire, so no other view is affected.
+        action->setShortcutContext(Qt::WindowShortcut);
         action->setToolTip(action->text() + QStringLiteral(" (") + action->shortcut().toString(QKeySequence::NativeText)
                            + QLatin1Char(')'));
         addAction(action);

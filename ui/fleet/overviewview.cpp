@@ -194,12 +194,13 @@ OverviewView::~OverviewView() = default;
 void OverviewView::changeEvent(QEvent *event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
-        for (QChartView *view : { m_rateView, m_statesView, m_runsView })
-            applyPalette(view->chart(), this);
-        QPen pen = m_rate->pen();
-        pen.setColor(palette().link().color());
-        m_rate->setPen(pen);
+    if (event->type() != QEvent::PaletteChange && event->type() != QEvent::StyleChange)
+        return;
+    for (QChartView *view : { m_rateView, m_statesView, m_runsView })
+        applyPalette(view->chart(), this);
+    QPen pen = m_rate->pen();
+    pen.setColor(palette().link().color());
+    m_rate->setPen(pen);
 }
 
 void OverviewView::onTotals(const CollectorTotals &totals)

@@ -5,6 +5,7 @@
 #include "common/icons.h"
 #include "common/navigator.h"
 #include "common/presentation.h"
+#include "common/recordtable.h"
 #include "runs/messagebar.h"
 #include "runs/runcontrol.h"
 #include "runs/runsmodel.h"
@@ -106,12 +107,8 @@ RunsView::RunsView(Backend &backend, Settings &settings, Navigator &navigator, Q
     toolbar->addAction(m_refresh);
 
     m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    setUpRecordTable(m_table);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);

@@ -307,20 +307,17 @@ void RunView::updateActions()
 
 void RunView::retry()
 {
-    retryRuns(m_backend, { m_runId }).then(this, [this](QFuture<ControlOutcome> future) {
-        if (future.resultCount() == 0)
-            return;
-        const ControlOutcome outcome = future.result();
-        if (!outcome.errors.isEmpty())
-            m_messages->showError(outcome.errors.join(QLatin1Char('\n')));
-        reload();
-        Q_EMIT controlFinished(outcome.runIds);
-    });
+    showControlOutcome(retryRuns(m_backend, { m_runId }));
 }
 
 void RunView::cancel()
 {
-    cancelRuns(m_backend, { m_runId }).then(this, [this](QFuture<ControlOutcome> future) {
+    showControlOutcome(cancelRuns(m_backend, { m_runId }));
+}
+
+void RunView::showControlOutcome(QFuture<ControlOutcome> control)
+{
+    control.then(this, [this](QFuture<ControlOutcome> future) {
         if (future.resultCount() == 0)
             return;
         const ControlOutcome outcome = future.result();

@@ -10,6 +10,8 @@
 
 #include <QWidget>
 
+template<typename T>
+class QFuture;
 class QAction;
 class QLabel;
 class QTabWidget;
@@ -65,6 +67,8 @@ private:
     void scheduleReload();
     void updateActions();
     void offerToOpen(const QStringList &runIds, const QString &question);
+    // Retry and cancel of this run: errors in the message bar, then a reload.
+    void showControlOutcome(QFuture<ControlOutcome> control);
 
     Backend &m_backend;
     Navigator &m_navigator;

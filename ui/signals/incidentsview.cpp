@@ -4,6 +4,7 @@
 #include "backend/backend.h"
 #include "common/icons.h"
 #include "common/navigator.h"
+#include "common/recordtable.h"
 #include "runs/messagebar.h"
 #include "signals/incidentsmodel.h"
 
@@ -58,11 +59,7 @@ IncidentsView::IncidentsView(Backend &backend, Navigator &navigator, QWidget *pa
     toolbar->addActions({ open, refresh });
 
     m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    setUpRecordTable(m_table);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_table->addAction(open);

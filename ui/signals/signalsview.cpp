@@ -4,6 +4,7 @@
 #include "backend/backend.h"
 #include "common/icons.h"
 #include "common/navigator.h"
+#include "common/recordtable.h"
 #include "runs/jsonview.h"
 #include "runs/messagebar.h"
 #include "runs/runcontrol.h"
@@ -64,12 +65,8 @@ SignalsView::SignalsView(Backend &backend, Navigator &navigator, QWidget *parent
     toolbar->addActions({ m_replay, m_dryRun, m_showRuns });
 
     m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    setUpRecordTable(m_table);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_table->addActions({ m_replay, m_dryRun, m_showRuns });
