@@ -34,9 +34,9 @@ view() { # $1: shortcut number, $2: file name
 }
 view 1 overview
 view 2 fleet
-xdotool key --clearmodifiers ctrl+alt+2
+xdotool windowfocus --sync "$window" key --clearmodifiers ctrl+alt+2
 shot fleet-table
-xdotool key --clearmodifiers ctrl+alt+1
+xdotool windowfocus --sync "$window" key --clearmodifiers ctrl+alt+1
 view 3 runs
 view 4 workflows
 view 5 signals
