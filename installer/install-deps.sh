@@ -14,7 +14,7 @@ purpose=${1:-build}
 
 build_packages=(
     cmake ninja-build g++ ccache pkg-config
-    qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6sql6-sqlite libqt6sql6-psql
+    qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6sql6-sqlite libqt6sql6-psql libsqlite3-dev
     qt6-httpserver-dev qt6-websockets-dev qcoro-qt6-dev nlohmann-json3-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     libgl-dev fonts-dejavu-core tzdata

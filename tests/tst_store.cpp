@@ -3549,6 +3549,149 @@ private Q_SLOTS:
         VERIFY_ERROR(store().getAgent(S("agent-unknown")), ErrorCode::NotFound);
     }
 
+    // The collector's group commit, which each backend writes its own way (SQLite through its
+    // C API): registrations, every field of the history rows, and each kind of state update
+    // with its guard, answered row by row.
+    void commitHeartbeatsBatch()
+    {
+        Agent seen = makeAgent(S("seen"));
+        seen.state = AgentState::Up;
+        seen.lastSeenAt = nowUtc().addSecs(-60);
+        seen.stateChangedAt = nowUtc().addSecs(-3600);
+        seen.lastStats = objectWith("old", 1);
+        const Agent moved = [&] {
+            Agent agent = makeAgent(S("moved"));
+            agent.state = AgentState::Up;
+            agent.lastSeenAt = nowUtc().addSecs(-5);
+            return agent;
+        }();
+        for (const Agent &agent : { seen, moved, makeAgent(S("never")) })
+            VERIFY_OK(store().upsertAgent(agent));
+
+        const QDateTime t = nowUtc();
+        HeartbeatBatch batch;
+        Agent fresh = makeAgent(S("fresh"));
+        fresh.hmacKey.reset();
+        batch.newAgents.push_back(fresh);
+        Agent duplicate = makeAgent(S("seen"), S("tenant_b")); // exists: not inserted again
+        batch.newAgents.push_back(duplicate);
+        const Heartbeat full = makeHeartbeat(S("seen"), t);
+        Heartbeat minimal;
+        minimal.agentId = S("fresh");
+        minimal.receivedAt = t.addMSecs(1);
+        batch.heartbeats = { full, minimal };
+        // Unguarded, keeping stateChangedAt and lastStats.
+        batch.updates.push_back({ S("seen"), AgentState::Late, t, 2, QDateTime(), std::nullopt });
+        // Guarded on what is stored: applies, and clears the stats (a JSON null).
+        AgentStateUpdate held { S("moved"), AgentState::Down, moved.lastSeenAt, 1, t, Json() };
+        held.guarded = true;
+        held.expectLastSeenAt = moved.lastSeenAt;
+        batch.updates.push_back(held);
+        // Guarded on a never-seen agent (expect invalid): applies.
+        AgentStateUpdate first { S("never"), AgentState::Down, QDateTime(), 1, t, objectWith("n", 1) };
+        first.guarded = true;
+        batch.updates.push_back(first);
+        // Guarded on a time another node has moved past: does not apply.
+        AgentStateUpdate stale { S("fresh"), AgentState::Down, t.addSecs(-100), 1, t, std::nullopt };
+        stale.guarded = true;
+        stale.expectLastSeenAt = t.addSecs(-100);
+        batch.updates.push_back(stale);
+
+        const auto applied = store().commitHeartbeats(batch);
+        VERIFY_OK(applied);
+        QCOMPARE(applied.value(), (std::vector<bool> { true, true, true, false }));
+
+        const auto listed = store().listHeartbeats(S("seen"), {});
+        VERIFY_OK(listed);
+        QCOMPARE(listed->items.size(), size_t(1));
+        CALL(sameHeartbeat(listed->items.at(0), full));
+        const auto listedFresh = store().listHeartbeats(S("fresh"), {});
+        VERIFY_OK(listedFresh);
+        QCOMPARE(listedFresh->items.size(), size_t(1));
+        CALL(sameHeartbeat(listedFresh->items.at(0), minimal));
+
+        const auto storedSeen = store().getAgent(S("seen"));
+        VERIFY_OK(storedSeen);
+        QCOMPARE(storedSeen->tenantId, seen.tenantId);
+        QCOMPARE(toString(storedSeen->state), toString(AgentState::Late));
+        QCOMPARE(show(storedSeen->lastSeenAt), show(t));
+        QCOMPARE(storedSeen->misses, 2);
+        QCOMPARE(show(storedSeen->stateChangedAt), show(seen.stateChangedAt));
+        QCOMPARE(show(storedSeen->lastStats), show(seen.lastStats));
+
+        const auto storedMoved = store().getAgent(S("moved"));
+        VERIFY_OK(storedMoved);
+        QCOMPARE(toString(storedMoved->state), toString(AgentState::Down));
+        QCOMPARE(show(storedMoved->stateChangedAt), show(t));
+        QVERIFY(storedMoved->lastStats.is_null());
+
+        const auto storedNever = store().getAgent(S("never"));
+        VERIFY_OK(storedNever);
+        QCOMPARE(toString(storedNever->state), toString(AgentState::Down));
+        QVERIFY(!storedNever->lastSeenAt.isValid());
+        QCOMPARE(show(storedNever->lastStats), show(objectWith("n", 1)));
+
+        const auto storedFresh = store().getAgent(S("fresh"));
+        VERIFY_OK(storedFresh);
+        QCOMPARE(toString(storedFresh->state), toString(AgentState::New));
+        QVERIFY(!storedFresh->hmacKey);
+        QCOMPARE(storedFresh->tags, fresh.tags);
+
+        // A second batch through the same statements (SQLite keeps them prepared): each
+        // guard is bound afresh.
+        HeartbeatBatch again;
+        again.heartbeats = { makeHeartbeat(S("moved"), t.addSecs(1)) };
+        AgentStateUpdate late { S("never"), AgentState::Down, QDateTime(), 2, QDateTime(), std::nullopt };
+        late.guarded = true;
+        again.updates.push_back(late);
+        AgentStateUpdate notAnyMore { S("moved"), AgentState::Down, t, 2, QDateTime(), std::nullopt };
+        notAnyMore.guarded = true;
+        notAnyMore.expectLastSeenAt = t; // stored: moved.lastSeenAt
+        again.updates.push_back(notAnyMore);
+        const auto second = store().commitHeartbeats(again);
+        VERIFY_OK(second);
+        QCOMPARE(second.value(), (std::vector<bool> { true, false }));
+        const auto afterSecond = store().getAgent(S("never"));
+        VERIFY_OK(afterSecond);
+        QCOMPARE(afterSecond->misses, 2);
+        const auto movedBeats = store().listHeartbeats(S("moved"), {});
+        VERIFY_OK(movedBeats);
+        QCOMPARE(movedBeats->items.size(), size_t(1));
+    }
+
+    // The collector's writer leaves checkpoints to a thread of its own; a checkpoint that
+    // copied everything lets the next commit start the WAL over, so it stays bounded.
+    void checkpointCopiesAndRestartsTheWal()
+    {
+        StoreOptions options;
+        options.url = m_url;
+        options.tablePrefix = m_prefix;
+        options.autoCheckpoint = false;
+        auto opened = openStore(options);
+        VERIFY_OK(opened);
+        Store &writer = *opened.value();
+        VERIFY_OK(writer.upsertAgent(makeAgent(S("wal"))));
+        if (g_backend != Backend::Sqlite) {
+            const auto nothing = writer.checkpoint(false);
+            VERIFY_OK(nothing);
+            QCOMPARE(nothing.value(), 0);
+            return;
+        }
+        for (int i = 0; i < 30; ++i)
+            VERIFY_OK(writer.insertHeartbeats({ makeHeartbeat(S("wal"), nowUtc()) }));
+        const auto grown = writer.checkpoint(false);
+        VERIFY_OK(grown);
+        QVERIFY2(grown.value() >= 30, qPrintable(QString::number(grown.value())));
+        VERIFY_OK(writer.insertHeartbeats({ makeHeartbeat(S("wal"), nowUtc()) }));
+        const auto restarted = writer.checkpoint(true);
+        VERIFY_OK(restarted);
+        QVERIFY2(restarted.value() < grown.value() / 2,
+                 qPrintable(QStringLiteral("%1 then %2").arg(grown.value()).arg(restarted.value())));
+        const auto beats = writer.listHeartbeats(S("wal"), {});
+        VERIFY_OK(beats);
+        QCOMPARE(beats->items.size(), size_t(31));
+    }
+
     void deleteAgentRemovesHeartbeats()
     {
         VERIFY_OK(store().upsertAgent(makeAgent(S("doomed"))));

@@ -6,6 +6,7 @@
 #include "heartbeat/livenesstracker.h"
 #include "heartbeat/signing.h"
 #include "api/prometheustext.h"
+#include "store/storethread.h"
 #include "workflow/enginehost.h"
 
 #include <QElapsedTimer>
@@ -164,6 +165,16 @@ struct Collector::Private
     QObject *writerContext = nullptr;
     std::unique_ptr<Store> writerStore;
     bool writerBusy = false;
+    // SQLite: no group commit waits for a checkpoint of the WAL (one inside a commit held
+    // its answers for tens of ms). A thread of its own copies the WAL into the database on
+    // its own connection, without waiting for the writer. That alone never lets a busy
+    // writer start the WAL over (it can only when nothing is left to copy as it begins), so
+    // once the WAL holds 32 MiB the writer, after answering a batch, copies the last few
+    // frames itself; its next commit then starts the WAL from the beginning.
+    std::unique_ptr<StoreThread> checkpointer;
+    QTimer checkpointTimer;
+    bool checkpointing = false;
+    int walFrames = 0; // as the last checkpoint found the WAL
 
     // The batch being filled.
     HeartbeatBatch batch;
@@ -231,6 +242,7 @@ struct Collector::Private
     void pauseResume(const QString &id, bool pause, std::function<void(Result<Agent>)> done);
     void selfBeat();
     void sweepRetention();
+    void checkpoint();
 };
 
 Collector::Collector(CollectorOptions options, EngineHost *engine, QObject *parent)
@@ -253,6 +265,24 @@ Collector::Collector(CollectorOptions options, EngineHost *engine, QObject *pare
     connect(&d->publishTimer, &QTimer::timeout, this, [this] { d->publish(); });
     connect(&d->retentionTimer, &QTimer::timeout, this, [this] { d->sweepRetention(); });
     connect(&d->selfTimer, &QTimer::timeout, this, [this] { d->selfBeat(); });
+    d->checkpointTimer.setInterval(100);
+    connect(&d->checkpointTimer, &QTimer::timeout, this, [this] { d->checkpoint(); });
+}
+
+void Collector::Private::checkpoint()
+{
+    if (checkpointing)
+        return;
+    checkpointing = true;
+    checkpointer->call([](Store &store) { return store.checkpoint(false); })
+        .then(q, [this](const Result<int> &frames) {
+            checkpointing = false;
+            if (!frames) {
+                qCWarning(lcCollector).noquote() << "checkpoint:" << frames.error().message;
+                return;
+            }
+            walFrames = *frames;
+        });
 }
 
 void Collector::Private::sweepRetention()
@@ -306,7 +336,9 @@ Result<quint16> Collector::start()
     QMetaObject::invokeMethod(
         d->writerContext,
         [&] {
-            Result<std::unique_ptr<Store>> store = openStore(d->options.store);
+            StoreOptions writerOptions = d->options.store;
+            writerOptions.autoCheckpoint = false; // checkpointer's job (SQLite)
+            Result<std::unique_ptr<Store>> store = openStore(writerOptions);
             if (!store) {
                 opened = store.error();
                 return;
@@ -319,6 +351,10 @@ Result<quint16> Collector::start()
         return opened.error();
     if (!fleet)
         return fleet.error();
+    if (d->writerStore->backend() == Backend::Sqlite) {
+        d->checkpointer = std::make_unique<StoreThread>(d->options.store, QStringLiteral("vigil-checkpoint"));
+        d->checkpointTimer.start();
+    }
     // One pass: every agent gets a fresh interval + grace from now (see Tracker::load).
     d->tracker.load(*fleet, nowMs());
     qCInfo(lcCollector) << "tracking" << fleet->size() << "agents";
@@ -630,12 +666,17 @@ void Collector::Private::flush()
     auto registered = std::make_shared<QSet<QString>>(std::move(registeredInBatch));
     registeredInBatch.clear();
     batchSizes.observe(double(job->heartbeats.size()));
-    onWriter([this, job, jobWaiters, jobRaises, registered] {
+    const bool restartWal = walFrames > 8192;
+    if (restartWal)
+        walFrames = 0; // once; the checkpointer's next pass measures the WAL again
+    onWriter([this, job, jobWaiters, jobRaises, registered, restartWal] {
         Result<std::vector<bool>> result = writerStore->commitHeartbeats(*job);
         onCollector([this, job, jobWaiters, jobRaises, registered, result] {
             committed(result, std::move(*jobWaiters), std::move(*jobRaises), std::move(*registered),
                       std::move(job->updates), qint64(job->heartbeats.size()));
         });
+        if (restartWal)
+            (void)writerStore->checkpoint(false);
     });
 }
 
@@ -887,6 +928,8 @@ void Collector::stop()
     d->writerThread.quit();
     d->writerThread.wait();
     d->writerStore.reset(); // its connection was made on the writer thread; nothing runs there now
+    d->checkpointTimer.stop();
+    d->checkpointer.reset(); // joins its thread; SQLite checkpoints as the last connection closes
     qCInfo(lcCollector) << "stopped:" << d->counters.stored << "heartbeats stored";
     Q_EMIT stopped();
 }

@@ -10,12 +10,17 @@
 
 #include "store/sqlstore.h"
 
+#include <memory>
+
 namespace vigil {
 
 class SqliteStore final : public SqlStore
 {
 public:
     SqliteStore(DatabaseUrl url, const StoreOptions &options);
+    ~SqliteStore() override;
+
+    Result<int> checkpoint(bool wait) override;
 
 protected:
     QString driverName() const override;
@@ -37,6 +42,14 @@ protected:
     bool canLoseConnection() const override { return false; }
     bool forwardOnly() const override { return true; }
     ErrorCode errorCodeFor(const QSqlError &error) const override;
+    Status writeHeartbeatBatch(const HeartbeatBatch &batch, std::vector<bool> &applied, const QDateTime &now) override;
+    void closingConnection() override;
+
+private:
+    // The heartbeat group commit's two statements, prepared with SQLite's C API on the
+    // connection QtSql opened (see sqlitestore.cpp for why).
+    struct Native;
+    std::unique_ptr<Native> m_native;
 };
 
 } // namespace vigil

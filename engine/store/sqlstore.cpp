@@ -7,6 +7,8 @@
 #include "core/logging.h"
 #include "store/migrations.h"
 
+#include <QSqlDriver>
+
 #include <atomic>
 
 namespace vigil {
@@ -92,7 +94,15 @@ Status SqlStore::reconnect()
 
 void SqlStore::clearStatements()
 {
+    closingConnection();
     m_statements.clear();
+}
+
+QVariant SqlStore::nativeHandle() const
+{
+    if (!m_db.isOpen() || !m_db.driver())
+        return {};
+    return m_db.driver()->handle();
 }
 
 Status SqlStore::ensureConnected(const char *what)

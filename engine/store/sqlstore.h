@@ -211,6 +211,13 @@ protected:
     virtual QString insertSignalsBatchSql() const { return {}; }
     // Agent state updates of a heartbeat batch; answers the `idx` of each applied row.
     virtual QString agentStatesBatchSql() const { return {}; }
+    // Writes a heartbeat batch's history rows and agent state updates inside the open
+    // transaction, setting applied[i] for each update that applied (its guard held). The
+    // shared statements by default; a backend may write them a faster way of its own.
+    virtual Status writeHeartbeatBatch(const HeartbeatBatch &batch, std::vector<bool> &applied, const QDateTime &now);
+    // Called before the connection is closed (reconnect, destruction): a backend drops what
+    // it prepared on the connection outside QtSql.
+    virtual void closingConnection() { }
     // transitionRuns in one statement: :batch is a JSON array of {rid, dest, allowed} (allowed:
     // the statuses it may leave, as ",a,b,"), :now the time; answers runHeadColumns().
     virtual QString transitionRunsSql() const = 0;
@@ -237,6 +244,14 @@ protected:
 
     const DatabaseUrl &url() const { return m_url; }
     const StoreOptions &options() const { return m_options; }
+    // The driver's own connection handle (QSqlDriver::handle()); invalid when not connected.
+    QVariant nativeHandle() const;
+    // `sql` with {p} replaced by the table prefix.
+    QString withPrefix(QString sql) const;
+    // Turns a statement error into an Error, noting a lost connection.
+    Error fail(const QSqlError &error, const char *what);
+    // Reconnects first when the connection was lost.
+    Status ensureConnected(const char *what);
 
 private:
     struct Filter
@@ -254,9 +269,6 @@ private:
     Result<QSqlQuery *> statement(const QString &sql, const char *what);
     // Executes an already bound cached statement.
     Status execPrepared(QSqlQuery *query, const char *what);
-    // Turns a statement error into an Error, noting a lost connection.
-    Error fail(const QSqlError &error, const char *what);
-    QString withPrefix(QString sql) const;
 
     QVariant bindJson(const Json &value) const; // null -> NULL
     static QVariant bindString(const QString &value); // never NULL (a null QString would be)
@@ -273,7 +285,6 @@ private:
     Status begin();
     Status commit();
     void rollback();
-    Status ensureConnected(const char *what);
     // Runs `body` (answering a Result) in a transaction, or inside the caller's when one is open.
     template<typename F> auto inTransaction(F &&body) -> decltype(body());
 

@@ -293,51 +293,57 @@ Result<std::vector<bool>> SqlStore::commitHeartbeats(const HeartbeatBatch &batch
             if (!rows)
                 return rows.error();
         }
-        if (!batch.heartbeats.empty()) {
-            if (Status inserted = insertHeartbeatRows(batch.heartbeats); !inserted)
-                return inserted;
-        }
-        const QString sql = agentStatesBatchSql();
-        if (sql.isEmpty() || batch.updates.size() < 4) {
-            for (std::size_t i = 0; i < batch.updates.size(); ++i) {
-                Result<bool> one = updateAgentState(batch.updates[i], now);
-                if (!one)
-                    return one.error();
-                applied[i] = *one;
-            }
-            return {};
-        }
-        Json rows = Json::array();
-        const std::string nowIso = toStd(toIsoUtc(nowTime));
-        for (std::size_t i = 0; i < batch.updates.size(); ++i) {
-            const AgentStateUpdate &update = batch.updates[i];
-            Json row = { { "idx", i }, { "id", toStd(update.id) }, { "state", toStd(toString(update.state)) },
-                { "misses", update.misses }, { "guarded", update.guarded }, { "now", nowIso },
-                { "has_stats", update.lastStats.has_value() } };
-            if (update.lastSeenAt.isValid())
-                row["last_seen_at"] = toStd(toIsoUtc(update.lastSeenAt));
-            if (update.stateChangedAt.isValid())
-                row["state_changed_at"] = toStd(toIsoUtc(update.stateChangedAt));
-            if (update.lastStats && !update.lastStats->is_null())
-                row["last_stats"] = *update.lastStats;
-            if (update.guarded && update.expectLastSeenAt.isValid())
-                row["expect"] = toStd(toIsoUtc(update.expectLastSeenAt));
-            rows.push_back(std::move(row));
-        }
-        Result<SqlRows> result
-            = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "update agent states");
-        if (!result)
-            return result.error();
-        while (result->next()) {
-            const int idx = result->value(0).toInt();
-            if (idx >= 0 && std::size_t(idx) < applied.size())
-                applied[std::size_t(idx)] = true;
-        }
-        return {};
+        return writeHeartbeatBatch(batch, applied, nowTime);
     });
     if (!done)
         return done.error();
     return applied;
+}
+
+Status SqlStore::writeHeartbeatBatch(const HeartbeatBatch &batch, std::vector<bool> &applied, const QDateTime &nowTime)
+{
+    const QVariant now = bindTime(nowTime);
+    if (!batch.heartbeats.empty()) {
+        if (Status inserted = insertHeartbeatRows(batch.heartbeats); !inserted)
+            return inserted;
+    }
+    const QString sql = agentStatesBatchSql();
+    if (sql.isEmpty() || batch.updates.size() < 4) {
+        for (std::size_t i = 0; i < batch.updates.size(); ++i) {
+            Result<bool> one = updateAgentState(batch.updates[i], now);
+            if (!one)
+                return one.error();
+            applied[i] = *one;
+        }
+        return {};
+    }
+    Json rows = Json::array();
+    const std::string nowIso = toStd(toIsoUtc(nowTime));
+    for (std::size_t i = 0; i < batch.updates.size(); ++i) {
+        const AgentStateUpdate &update = batch.updates[i];
+        Json row = { { "idx", i }, { "id", toStd(update.id) }, { "state", toStd(toString(update.state)) },
+            { "misses", update.misses }, { "guarded", update.guarded }, { "now", nowIso },
+            { "has_stats", update.lastStats.has_value() } };
+        if (update.lastSeenAt.isValid())
+            row["last_seen_at"] = toStd(toIsoUtc(update.lastSeenAt));
+        if (update.stateChangedAt.isValid())
+            row["state_changed_at"] = toStd(toIsoUtc(update.stateChangedAt));
+        if (update.lastStats && !update.lastStats->is_null())
+            row["last_stats"] = *update.lastStats;
+        if (update.guarded && update.expectLastSeenAt.isValid())
+            row["expect"] = toStd(toIsoUtc(update.expectLastSeenAt));
+        rows.push_back(std::move(row));
+    }
+    Result<SqlRows> result
+        = exec(sql, { { ":batch", QString::fromUtf8(dumpJson(rows)) } }, "update agent states");
+    if (!result)
+        return result.error();
+    while (result->next()) {
+        const int idx = result->value(0).toInt();
+        if (idx >= 0 && std::size_t(idx) < applied.size())
+            applied[std::size_t(idx)] = true;
+    }
+    return {};
 }
 
 Status SqlStore::deleteAgent(const QString &id)

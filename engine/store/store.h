@@ -180,6 +180,14 @@ public:
     // ---- schema ---------------------------------------------------------------------
     // Idempotent: applies the missing migrations in order, each in its own transaction.
     virtual Status migrate() = 0;
+    // SQLite: copies the WAL into the database file without waiting for anyone (PASSIVE),
+    // or with `wait` also waits for the writer so that the next commit starts the WAL over
+    // (RESTART). Answers how many frames the WAL holds. Other backends: nothing to do, 0.
+    virtual Result<int> checkpoint(bool wait)
+    {
+        Q_UNUSED(wait);
+        return 0;
+    }
     virtual Result<int> schemaVersion() = 0;
     // (table name with prefix, row count) for every table, in a stable order.
     virtual Result<std::vector<std::pair<QString, qint64>>> tableCounts() = 0;
@@ -381,6 +389,10 @@ struct StoreOptions
     QString url;
     QString tablePrefix = QStringLiteral("vigil_");
     std::chrono::milliseconds busyTimeout = std::chrono::seconds(5);
+    // SQLite: whether the commit that grows the WAL past its limit also checkpoints it
+    // (SQLite's autocheckpoint). A connection that must never wait for a checkpoint (the
+    // collector's writer) turns it off and leaves checkpoint() to a thread of its own.
+    bool autoCheckpoint = true;
 };
 
 // Opens a store for the calling thread. Fails with Invalid for a malformed URL or prefix
