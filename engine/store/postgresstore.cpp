@@ -324,4 +324,27 @@ QString PostgresStore::agentStatesBatchSql() const
         "RETURNING b.idx");
 }
 
+QString PostgresStore::heartbeatBatchSql() const
+{
+    // The history rows and the agents' states; the two data-modifying parts share one
+    // snapshot, and they touch different tables.
+    return QStringLiteral(
+        "WITH h AS (SELECT * FROM jsonb_to_recordset(CAST(:beats AS jsonb)) AS x(agent_id text, "
+        "received_at timestamptz, kind text, exit_code int, message text, stats jsonb, source_address text, "
+        "rid text, duration_ms bigint)), "
+        "ins AS (INSERT INTO {p}heartbeats (agent_id, received_at, kind, exit_code, message, stats, "
+        "source_address, rid, duration_ms) SELECT agent_id, received_at, kind, exit_code, message, stats, "
+        "source_address, rid, duration_ms FROM h), "
+        "b AS (SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(idx int, id text, state text, "
+        "last_seen_at timestamptz, misses int, state_changed_at timestamptz, last_stats jsonb, has_stats boolean, "
+        "guarded boolean, expect timestamptz, now timestamptz)), "
+        "upd AS (UPDATE {p}agents a SET state = b.state, last_seen_at = b.last_seen_at, misses = b.misses, "
+        "updated_at = b.now, state_changed_at = COALESCE(b.state_changed_at, a.state_changed_at), "
+        "last_stats = CASE WHEN b.has_stats THEN b.last_stats ELSE a.last_stats END "
+        "FROM b WHERE a.id = b.id "
+        "AND (NOT b.guarded OR a.last_seen_at IS NOT DISTINCT FROM b.expect) "
+        "RETURNING b.idx) "
+        "SELECT idx FROM upd");
+}
+
 } // namespace vigil

@@ -39,6 +39,7 @@ protected:
     QString insertRunsBatchSql() const override;
     QString insertSignalsBatchSql() const override;
     QString agentStatesBatchSql() const override;
+    QString heartbeatBatchSql() const override;
     bool failedStatementAbortsTransaction() const override { return true; }
     bool canLoseConnection() const override { return true; }
     bool forwardOnly() const override { return false; }

@@ -211,6 +211,10 @@ protected:
     virtual QString insertSignalsBatchSql() const { return {}; }
     // Agent state updates of a heartbeat batch; answers the `idx` of each applied row.
     virtual QString agentStatesBatchSql() const { return {}; }
+    // A whole heartbeat batch without registrations in one statement, so that it needs no
+    // transaction of its own: :beats (the history rows) and :batch (as agentStatesBatchSql);
+    // answers the `idx` of each applied update.
+    virtual QString heartbeatBatchSql() const { return {}; }
     // Writes a heartbeat batch's history rows and agent state updates inside the open
     // transaction, setting applied[i] for each update that applied (its guard held). The
     // shared statements by default; a backend may write them a faster way of its own.
