@@ -685,6 +685,10 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
                                    std::vector<AgentStateUpdate> updates, qint64 heartbeats)
 {
     writerBusy = false;
+    // The next batch (filled while this one committed) goes to the writer before this one's
+    // answers are written, so the writer works while this thread writes to the sockets.
+    if (!batch.heartbeats.empty() || !batch.updates.empty() || !batch.newAgents.empty())
+        flush();
     if (!result) {
         qCWarning(lcCollector).noquote() << "cannot store" << heartbeats << "heartbeats:" << result.error().message;
         // Not stored: the agents retry (503 + Retry-After). Agents registered by this batch
@@ -748,8 +752,6 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
         }
         raiseSignals(confirmed);
     }
-    if (!batch.heartbeats.empty() || !batch.updates.empty() || !batch.newAgents.empty())
-        flush();
 }
 
 void Collector::Private::raiseSignals(const std::vector<Raise> &list)

@@ -22,14 +22,15 @@ struct SqliteStore::Native
     sqlite3 *db = nullptr; // the connection the statements below were prepared on
     sqlite3_stmt *insertBeat = nullptr;
     sqlite3_stmt *updateAgent = nullptr;
+    sqlite3_stmt *refreshAgent = nullptr;
 
     ~Native() { finalize(); }
     void finalize()
     {
-        sqlite3_finalize(insertBeat);
-        sqlite3_finalize(updateAgent);
-        insertBeat = nullptr;
-        updateAgent = nullptr;
+        for (sqlite3_stmt **statement : { &insertBeat, &updateAgent, &refreshAgent }) {
+            sqlite3_finalize(*statement);
+            *statement = nullptr;
+        }
         db = nullptr;
     }
 };
@@ -113,6 +114,16 @@ Status SqliteStore::writeHeartbeatBatch(const HeartbeatBatch &batch, std::vector
             "prepare update agent state");
         !prepared)
         return prepared;
+    // Most updates only move last_seen_at on an agent whose state stays: leaving `state` out
+    // of the SET spares the (state, id) index a delete and an insert per heartbeat. It
+    // applies only while the stored state is the one given; else the full update runs.
+    if (Status prepared = prepare(n.refreshAgent,
+            QStringLiteral("UPDATE {p}agents SET last_seen_at = ?2, misses = ?3, updated_at = ?4, "
+                           "last_stats = CASE WHEN ?6 THEN ?7 ELSE last_stats END "
+                           "WHERE id = ?8 AND state = ?1 AND (?9 = 0 OR last_seen_at IS ?10) AND ?5 IS NULL"),
+            "prepare refresh agent state");
+        !prepared)
+        return prepared;
 
     sqlite3_stmt *insert = n.insertBeat;
     for (const Heartbeat &heartbeat : batch.heartbeats) {
@@ -144,33 +155,41 @@ Status SqliteStore::writeHeartbeatBatch(const HeartbeatBatch &batch, std::vector
         sqlite3_reset(insert);
     }
 
-    sqlite3_stmt *update = n.updateAgent;
     const qint64 nowMs = now.toMSecsSinceEpoch();
     for (std::size_t i = 0; i < batch.updates.size(); ++i) {
         const AgentStateUpdate &u = batch.updates[i];
         const QString state = toString(u.state);
         const bool hasStats = u.lastStats.has_value();
         const QByteArray stats = hasStats && !u.lastStats->is_null() ? dumpJson(*u.lastStats) : QByteArray();
-        bindText16(update, 1, state);
-        bindTimeMs(update, 2, u.lastSeenAt);
-        sqlite3_bind_int(update, 3, u.misses);
-        sqlite3_bind_int64(update, 4, nowMs);
-        bindTimeMs(update, 5, u.stateChangedAt);
-        sqlite3_bind_int(update, 6, hasStats ? 1 : 0);
-        if (stats.isNull())
-            sqlite3_bind_null(update, 7);
-        else
-            sqlite3_bind_text(update, 7, stats.constData(), int(stats.size()), SQLITE_STATIC);
-        bindText16(update, 8, u.id);
-        sqlite3_bind_int(update, 9, u.guarded ? 1 : 0);
-        bindTimeMs(update, 10, u.expectLastSeenAt);
-        if (sqlite3_step(update) != SQLITE_DONE) {
-            const Error error = fail("update agent state");
+        // Answers whether a row changed, or fails.
+        auto run = [&](sqlite3_stmt *update, const char *what) -> Result<bool> {
+            bindText16(update, 1, state);
+            bindTimeMs(update, 2, u.lastSeenAt);
+            sqlite3_bind_int(update, 3, u.misses);
+            sqlite3_bind_int64(update, 4, nowMs);
+            bindTimeMs(update, 5, u.stateChangedAt);
+            sqlite3_bind_int(update, 6, hasStats ? 1 : 0);
+            if (stats.isNull())
+                sqlite3_bind_null(update, 7);
+            else
+                sqlite3_bind_text(update, 7, stats.constData(), int(stats.size()), SQLITE_STATIC);
+            bindText16(update, 8, u.id);
+            sqlite3_bind_int(update, 9, u.guarded ? 1 : 0);
+            bindTimeMs(update, 10, u.expectLastSeenAt);
+            if (sqlite3_step(update) != SQLITE_DONE) {
+                const Error error = fail(what);
+                sqlite3_reset(update);
+                return error;
+            }
             sqlite3_reset(update);
-            return error;
-        }
-        sqlite3_reset(update);
-        applied[i] = sqlite3_changes(db) > 0;
+            return sqlite3_changes(db) > 0;
+        };
+        Result<bool> done = u.stateChangedAt.isValid() ? Result<bool>(false) : run(n.refreshAgent, "refresh agent state");
+        if (done && !*done)
+            done = run(n.updateAgent, "update agent state");
+        if (!done)
+            return done.error();
+        applied[i] = *done;
     }
     return {};
 }
