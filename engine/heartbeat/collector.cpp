@@ -266,6 +266,7 @@ Collector::Collector(CollectorOptions options, EngineHost *engine, QObject *pare
     connect(&d->retentionTimer, &QTimer::timeout, this, [this] { d->sweepRetention(); });
     connect(&d->selfTimer, &QTimer::timeout, this, [this] { d->selfBeat(); });
     d->checkpointTimer.setInterval(100);
+    d->checkpointTimer.setSingleShot(true);
     connect(&d->checkpointTimer, &QTimer::timeout, this, [this] { d->checkpoint(); });
 }
 
@@ -353,7 +354,6 @@ Result<quint16> Collector::start()
         return fleet.error();
     if (d->writerStore->backend() == Backend::Sqlite) {
         d->checkpointer = std::make_unique<StoreThread>(d->options.store, QStringLiteral("vigil-checkpoint"));
-        d->checkpointTimer.start();
     }
     // One pass: every agent gets a fresh interval + grace from now (see Tracker::load).
     d->tracker.load(*fleet, nowMs());
@@ -685,6 +685,8 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
                                    std::vector<AgentStateUpdate> updates, qint64 heartbeats)
 {
     writerBusy = false;
+    if (checkpointer && !checkpointTimer.isActive())
+        checkpointTimer.start(); // a checkpoint 100 ms after a commit; none while idle
     // The next batch (filled while this one committed) goes to the writer before this one's
     // answers are written, so the writer works while this thread writes to the sockets.
     if (!batch.heartbeats.empty() || !batch.updates.empty() || !batch.newAgents.empty())
