@@ -13,10 +13,11 @@ namespace vigil {
 
 // The heartbeat group commit writes each heartbeat's history row and its agent's state row
 // with SQLite's C API, on the very connection QtSql opened (QSqlDriver::handle(); Debian's
-// QSQLITE plugin and we link the same libsqlite3.so.0). Through QtSql, binding and
-// converting the nine values of a row cost more than SQLite's own work for it: the collector
-// stored about 40 % more heartbeats a second this way (bench_collector). Everything else
-// stays on QtSql; transactions too, so these statements run inside QtSql's BEGIN/COMMIT.
+// QSQLITE plugin and we link the same libsqlite3.so.0). Through QtSql, binding the nine
+// values of a row by name and building each update's SQL took over a third of the writer
+// thread under heartbeat load (perf), more than SQLite's own work for the rows; now SQLite's
+// work is nearly all of it. Everything else stays on QtSql; transactions too, so these
+// statements run inside QtSql's BEGIN/COMMIT.
 struct SqliteStore::Native
 {
     sqlite3 *db = nullptr; // the connection the statements below were prepared on
