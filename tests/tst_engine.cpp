@@ -271,6 +271,8 @@ private:
     QString createWf(Engine &engine, const Json &json);
     static TriggerInput signalOf(const QString &type, const QString &tenant = S("t1"));
     QString emitOne(Engine &engine, const TriggerInput &input);
+    // Emits `count` signals of `type` (one run each) and waits until every run completed.
+    void runToCompletion(Engine &engine, const QString &type, int count, QStringList &runIds);
     static QString statusOf(Engine &engine, const QString &runId);
     static QString stepsOf(Engine &engine, const QString &runId);
     static QString stepSetOf(Engine &engine, const QString &runId);
@@ -597,6 +599,16 @@ TriggerInput TestEngine::signalOf(const QString &type, const QString &tenant)
     input.resourceId = S("api-server");
     input.payload = Json::object();
     return input;
+}
+
+void TestEngine::runToCompletion(Engine &engine, const QString &type, int count, QStringList &runIds)
+{
+    for (int i = 0; i < count; ++i) {
+        runIds << emitOne(engine, signalOf(type));
+        QVERIFY(!runIds.back().isEmpty());
+    }
+    for (const QString &runId : std::as_const(runIds))
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(engine, runId), S("completed"), 5000);
 }
 
 QString TestEngine::emitOne(Engine &engine, const TriggerInput &input)
@@ -1186,12 +1198,7 @@ void TestEngine::concurrencyLimitsRunningHandlers()
     QVERIFY(!createWf(*engine, workflowJson(S("go"), R"([{"type":"action","name":"slow"}])")).isEmpty());
     VERIFY_OK(engine->start());
     QStringList runIds;
-    for (int i = 0; i < 5; ++i) {
-        runIds << emitOne(*engine, signalOf(S("go")));
-        QVERIFY(!runIds.back().isEmpty());
-    }
-    for (const QString &runId : std::as_const(runIds))
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    CALL(runToCompletion(*engine, S("go"), 5, runIds));
     QCOMPARE(calls(S("slow")), 5);
     QCOMPARE(m_maxLive, 2);
 }
@@ -1215,12 +1222,7 @@ void TestEngine::nextStepIsTakenUpByItsPredecessorsCommit()
         {"type":"action","name":"second"},{"type":"action","name":"third"}])")).isEmpty());
     VERIFY_OK(engine->start());
     QStringList runIds;
-    for (int i = 0; i < 4; ++i) {
-        runIds << emitOne(*engine, signalOf(S("go")));
-        QVERIFY(!runIds.back().isEmpty());
-    }
-    for (const QString &runId : std::as_const(runIds))
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, runId), S("completed"), 5000);
+    CALL(runToCompletion(*engine, S("go"), 4, runIds));
     QCOMPARE(m_maxLive, 2);
     for (const QString &runId : std::as_const(runIds)) {
         const auto run = engine->getRun(runId);

@@ -87,44 +87,44 @@ Status SqliteStore::writeHeartbeatBatch(const HeartbeatBatch &batch, std::vector
                                     QSqlError::StatementError, QString::number(code)),
                           what);
     };
-    auto prepare = [&](sqlite3_stmt *&statement, const QString &sql, const char *what) -> Status {
-        if (statement)
-            return {};
-        const QString text = withPrefix(sql);
-        if (sqlite3_prepare_v3(db, text.toUtf8().constData(), -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr)
-            != SQLITE_OK)
-            return fail(what);
-        return {};
-    };
     if (n.db != db)
         n.finalize();
     n.db = db;
-    if (Status prepared = prepare(n.insertBeat,
+    const struct
+    {
+        sqlite3_stmt *&statement;
+        QString sql;
+        const char *what;
+    } statements[] = {
+        { n.insertBeat,
             QStringLiteral("INSERT INTO {p}heartbeats (agent_id, received_at, kind, exit_code, message, stats, "
                            "source_address, rid, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-            "prepare insert heartbeats");
-        !prepared)
-        return prepared;
-    // One shape for every update: a NULL ?5 keeps state_changed_at, ?6 = 0 keeps last_stats,
-    // and ?9 = 1 guards on last_seen_at IS ?10 (NULL: never seen).
-    if (Status prepared = prepare(n.updateAgent,
+            "prepare insert heartbeats" },
+        // One shape for every update: a NULL ?5 keeps state_changed_at, ?6 = 0 keeps
+        // last_stats, and ?9 = 1 guards on last_seen_at IS ?10 (NULL: never seen).
+        { n.updateAgent,
             QStringLiteral("UPDATE {p}agents SET state = ?1, last_seen_at = ?2, misses = ?3, updated_at = ?4, "
                            "state_changed_at = COALESCE(?5, state_changed_at), "
                            "last_stats = CASE WHEN ?6 THEN ?7 ELSE last_stats END "
                            "WHERE id = ?8 AND (?9 = 0 OR last_seen_at IS ?10)"),
-            "prepare update agent state");
-        !prepared)
-        return prepared;
-    // Most updates only move last_seen_at on an agent whose state stays: leaving `state` out
-    // of the SET spares the (state, id) index a delete and an insert per heartbeat. It
-    // applies only while the stored state is the one given; else the full update runs.
-    if (Status prepared = prepare(n.refreshAgent,
+            "prepare update agent state" },
+        // Most updates only move last_seen_at on an agent whose state stays: leaving `state`
+        // out of the SET spares the (state, id) index a delete and an insert per heartbeat.
+        // It applies only while the stored state is the one given; else the full update runs.
+        { n.refreshAgent,
             QStringLiteral("UPDATE {p}agents SET last_seen_at = ?2, misses = ?3, updated_at = ?4, "
                            "last_stats = CASE WHEN ?6 THEN ?7 ELSE last_stats END "
                            "WHERE id = ?8 AND state = ?1 AND (?9 = 0 OR last_seen_at IS ?10) AND ?5 IS NULL"),
-            "prepare refresh agent state");
-        !prepared)
-        return prepared;
+            "prepare refresh agent state" },
+    };
+    for (const auto &[statement, sql, what] : statements) {
+        if (statement)
+            continue;
+        if (sqlite3_prepare_v3(db, withPrefix(sql).toUtf8().constData(), -1, SQLITE_PREPARE_PERSISTENT, &statement,
+                               nullptr)
+            != SQLITE_OK)
+            return fail(what);
+    }
 
     sqlite3_stmt *insert = n.insertBeat;
     for (const Heartbeat &heartbeat : batch.heartbeats) {
