@@ -12,11 +12,13 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHttpServerRequest>
+#include <QMutex>
 #include <QPointer>
 #include <QSet>
 #include <QThread>
 #include <QTimer>
 
+#include <atomic>
 #include <unordered_map>
 
 namespace vigil {
@@ -149,6 +151,21 @@ struct Raise
     std::optional<std::size_t> guardedUpdate; // index in the batch's updates
 };
 
+// A group commit and everything that waits on it.
+struct Pending
+{
+    HeartbeatBatch batch;
+    std::unordered_map<QString, std::size_t> updateIndex; // agent -> its entry in batch.updates
+    std::vector<Waiter> waiters;
+    std::vector<Raise> raises;
+    QSet<QString> registered; // agents this batch registers
+
+    bool isEmpty() const
+    {
+        return batch.heartbeats.empty() && batch.updates.empty() && batch.newAgents.empty() && waiters.empty();
+    }
+};
+
 } // namespace
 
 struct Collector::Private
@@ -164,7 +181,6 @@ struct Collector::Private
     QThread writerThread;
     QObject *writerContext = nullptr;
     std::unique_ptr<Store> writerStore;
-    bool writerBusy = false;
     // SQLite: no group commit waits for a checkpoint of the WAL (one inside a commit held
     // its answers for tens of ms). A thread of its own copies the WAL into the database on
     // its own connection, without waiting for the writer. That alone never lets a busy
@@ -174,14 +190,16 @@ struct Collector::Private
     std::unique_ptr<StoreThread> checkpointer;
     QTimer checkpointTimer;
     bool checkpointing = false;
-    int walFrames = 0; // as the last checkpoint found the WAL
+    std::atomic<int> walFrames = 0; // as the last checkpoint found the WAL
 
-    // The batch being filled.
-    HeartbeatBatch batch;
-    std::unordered_map<QString, std::size_t> updateIndex;
-    std::vector<Waiter> waiters;
-    std::vector<Raise> raises;
-    QSet<QString> registeredInBatch;
+    // The batch being filled. This thread adds to it under the lock; the writer takes it
+    // whole as soon as its previous commit is done. Handing it over from this thread instead
+    // left the writer idle for about as long as a commit takes: the "committed" event waited
+    // behind the requests this thread's event loop was reading.
+    QMutex pendingMutex;
+    Pending pending;             // guarded by pendingMutex
+    bool writerDraining = false; // guarded: the writer has a drain queued or running
+    int batchesInFlight = 0;     // guarded: taken by the writer, not yet answered
     QTimer flushTimer;
     bool flushQueued = false;
 
@@ -231,8 +249,8 @@ struct Collector::Private
     void addUpdate(const liveness::Change &change, const std::optional<Json> &stats, bool guarded);
     void scheduleFlush();
     void flush();
-    void committed(const Result<std::vector<bool>> &result, std::vector<Waiter> waiters, std::vector<Raise> raises,
-                   QSet<QString> registered, std::vector<AgentStateUpdate> updates, qint64 heartbeats);
+    void drain();
+    void committed(const Result<std::vector<bool>> &result, Pending done);
     void raiseSignals(const std::vector<Raise> &raises);
 
     // ---- liveness ------------------------------------------------------------------
@@ -499,8 +517,11 @@ void Collector::Private::handle(const QHttpServerRequest &request, const http::P
                 }
                 const Agent agent = registration(id, *requestCopy);
                 tracker.configure(agent, nowMs());
-                batch.newAgents.push_back(agent);
-                registeredInBatch.insert(id);
+                {
+                    QMutexLocker lock(&pendingMutex);
+                    pending.batch.newAgents.push_back(agent);
+                    pending.registered.insert(id);
+                }
                 qCInfo(lcCollector) << "registered agent" << id;
             } else if (Status verified = checkSignature(*found, timestamp, signature, body); !verified) {
                 reject(std::move(*shared), QStringLiteral("signature"), verified.error());
@@ -510,8 +531,10 @@ void Collector::Private::handle(const QHttpServerRequest &request, const http::P
         });
         return;
     }
-    if (Status verified = checkSignature(*entry, request.value(signing::timestampHeader),
-                                         request.value(signing::signatureHeader), request.body());
+    // Headers are looked up only for agents with a key: each lookup scans them all.
+    if (Status verified = entry->key ? checkSignature(*entry, request.value(signing::timestampHeader),
+                                                      request.value(signing::signatureHeader), request.body())
+                                     : Status();
         !verified) {
         reject(std::move(responder), QStringLiteral("signature"), verified.error());
         return;
@@ -553,6 +576,7 @@ void Collector::Private::lookUp(const QString &id, std::function<void()> retry)
     });
 }
 
+// Called with pendingMutex held.
 void Collector::Private::addUpdate(const liveness::Change &change, const std::optional<Json> &stats, bool guarded)
 {
     AgentStateUpdate update;
@@ -567,12 +591,12 @@ void Collector::Private::addUpdate(const liveness::Change &change, const std::op
     update.guarded = guarded;
     if (guarded)
         update.expectLastSeenAt = fromMs(change.lastSeenMs);
-    auto [it, inserted] = updateIndex.try_emplace(change.agentId, batch.updates.size());
+    auto [it, inserted] = pending.updateIndex.try_emplace(change.agentId, pending.batch.updates.size());
     if (inserted) {
-        batch.updates.push_back(std::move(update));
+        pending.batch.updates.push_back(std::move(update));
         return;
     }
-    AgentStateUpdate &existing = batch.updates[it->second];
+    AgentStateUpdate &existing = pending.batch.updates[it->second];
     if (!update.stateChangedAt.isValid())
         update.stateChangedAt = existing.stateChangedAt;
     if (!update.lastStats)
@@ -611,96 +635,105 @@ void Collector::Private::accept(const QString &id, Beat beat, const QHostAddress
     }
     std::optional<liveness::Change> change
         = tracker.heartbeat(id, beat.kind, at, beat.exitCode, beat.message);
-    batch.heartbeats.push_back(std::move(heartbeat));
-    if (change && beat.kind != HeartbeatKind::Start && beat.kind != HeartbeatKind::Log) {
-        addUpdate(*change, beat.stats.is_null() ? std::nullopt : std::optional<Json>(beat.stats), false);
-        if (change->signal != liveness::SignalKind::None)
-            raises.push_back(Raise { *change, std::nullopt });
+    const bool changesAgent = change && beat.kind != HeartbeatKind::Start && beat.kind != HeartbeatKind::Log;
+    Waiter waiter;
+    waiter.responder = std::move(responder);
+    waiter.startedNs = startedNs;
+    waiter.agentId = id;
+    {
+        QMutexLocker lock(&pendingMutex);
+        pending.batch.heartbeats.push_back(std::move(heartbeat));
+        if (changesAgent) {
+            addUpdate(*change, beat.stats.is_null() ? std::nullopt : std::optional<Json>(beat.stats), false);
+            if (change->signal != liveness::SignalKind::None)
+                pending.raises.push_back(Raise { *change, std::nullopt });
+        }
+        pending.waiters.push_back(std::move(waiter));
+    }
+    if (changesAgent) {
         // Every heartbeat, not only state changes: the dashboard shows last-seen ages and
         // interval sparklines. Frames coalesce them (one snapshot per agent per frame).
         dirty.insert(id);
         armDeadline();
     }
     ++counters.accepted;
-    Waiter waiter;
-    waiter.responder = std::move(responder);
-    waiter.startedNs = startedNs;
-    waiter.agentId = id;
-    waiters.push_back(std::move(waiter));
     scheduleFlush();
 }
 
 void Collector::Private::scheduleFlush()
 {
-    if (writerBusy) {
-        // The commit in flight picks this batch up when it finishes; the timer is the
-        // guarantee if that takes long.
-        if (!flushTimer.isActive())
-            flushTimer.start(int(options.flushInterval.count()));
+    if (flushQueued)
         return;
+    {
+        QMutexLocker lock(&pendingMutex);
+        if (writerDraining)
+            return; // the writer takes the batch as its commit in flight ends
+        if (pending.batch.heartbeats.size() + pending.batch.updates.size() >= std::size_t(options.maxBatch)) {
+            lock.unlock();
+            flush();
+            return;
+        }
     }
-    if (batch.heartbeats.size() + batch.updates.size() >= std::size_t(options.maxBatch)) {
-        flush();
-        return;
-    }
-    if (!flushQueued) {
-        flushQueued = true;
-        flushTimer.start(0); // after the requests already read in this turn of the loop
-    }
+    flushQueued = true;
+    flushTimer.start(0); // after the requests already read in this turn of the loop
 }
 
 void Collector::Private::flush()
 {
-    if (writerBusy || (batch.heartbeats.empty() && batch.updates.empty() && batch.newAgents.empty()))
-        return;
     flushTimer.stop();
     flushQueued = false;
-    writerBusy = true;
-    auto job = std::make_shared<HeartbeatBatch>(std::move(batch));
-    batch = HeartbeatBatch();
-    updateIndex.clear();
-    auto jobWaiters = std::make_shared<std::vector<Waiter>>(std::move(waiters));
-    waiters.clear();
-    auto jobRaises = std::make_shared<std::vector<Raise>>(std::move(raises));
-    raises.clear();
-    auto registered = std::make_shared<QSet<QString>>(std::move(registeredInBatch));
-    registeredInBatch.clear();
-    batchSizes.observe(double(job->heartbeats.size()));
-    const bool restartWal = walFrames > 8192;
-    if (restartWal)
-        walFrames = 0; // once; the checkpointer's next pass measures the WAL again
-    onWriter([this, job, jobWaiters, jobRaises, registered, restartWal] {
-        Result<std::vector<bool>> result = writerStore->commitHeartbeats(*job);
-        onCollector([this, job, jobWaiters, jobRaises, registered, result] {
-            committed(result, std::move(*jobWaiters), std::move(*jobRaises), std::move(*registered),
-                      std::move(job->updates), qint64(job->heartbeats.size()));
-        });
-        if (restartWal)
-            (void)writerStore->checkpoint(false);
-    });
+    {
+        QMutexLocker lock(&pendingMutex);
+        if (writerDraining || pending.isEmpty())
+            return;
+        writerDraining = true;
+    }
+    onWriter([this] { drain(); });
 }
 
-void Collector::Private::committed(const Result<std::vector<bool>> &result, std::vector<Waiter> done,
-                                   std::vector<Raise> batchRaises, QSet<QString> registered,
-                                   std::vector<AgentStateUpdate> updates, qint64 heartbeats)
+// On the writer thread: commit the pending batch, then come back for the next one.
+void Collector::Private::drain()
 {
-    writerBusy = false;
+    auto job = std::make_shared<Pending>();
+    {
+        QMutexLocker lock(&pendingMutex);
+        if (pending.isEmpty()) {
+            writerDraining = false;
+            return;
+        }
+        std::swap(*job, pending);
+        ++batchesInFlight;
+    }
+    int frames = walFrames.load();
+    const bool restartWal = frames > 8192 && walFrames.compare_exchange_strong(frames, 0);
+    Result<std::vector<bool>> result = writerStore->commitHeartbeats(job->batch);
+    onCollector([this, job = std::move(job), result = std::move(result)] { committed(result, std::move(*job)); });
+    if (restartWal)
+        (void)writerStore->checkpoint(false); // once; the checkpointer's next pass measures the WAL again
+    // Queued, not looped: lookups and retention sweeps get their turn between batches.
+    onWriter([this] { drain(); });
+}
+
+void Collector::Private::committed(const Result<std::vector<bool>> &result, Pending done)
+{
+    {
+        QMutexLocker lock(&pendingMutex);
+        --batchesInFlight;
+    }
+    const qint64 heartbeats = qint64(done.batch.heartbeats.size());
+    batchSizes.observe(double(heartbeats));
     if (checkpointer && !checkpointTimer.isActive())
         checkpointTimer.start(); // a checkpoint 100 ms after a commit; none while idle
-    // The next batch (filled while this one committed) goes to the writer before this one's
-    // answers are written, so the writer works while this thread writes to the sockets.
-    if (!batch.heartbeats.empty() || !batch.updates.empty() || !batch.newAgents.empty())
-        flush();
     if (!result) {
         qCWarning(lcCollector).noquote() << "cannot store" << heartbeats << "heartbeats:" << result.error().message;
         // Not stored: the agents retry (503 + Retry-After). Agents registered by this batch
         // are forgotten so their next heartbeat registers them again.
-        for (const QString &id : registered)
+        for (const QString &id : std::as_const(done.registered))
             tracker.remove(id);
         const Error error = makeError(ErrorCode::Unavailable,
                                       QStringLiteral("the database cannot take heartbeats right now: %1")
                                           .arg(result.error().message));
-        for (Waiter &waiter : done) {
+        for (Waiter &waiter : done.waiters) {
             if (waiter.committed)
                 waiter.committed(error);
             else if (waiter.responder)
@@ -709,7 +742,7 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
     } else {
         counters.stored += quint64(heartbeats);
         static const http::Response stored = http::Response::json(202, Json { { "status", "stored" } });
-        for (Waiter &waiter : done) {
+        for (Waiter &waiter : done.waiters) {
             if (waiter.committed) {
                 waiter.committed(Status());
                 continue;
@@ -723,14 +756,15 @@ void Collector::Private::committed(const Result<std::vector<bool>> &result, std:
         // the database knows instead of raising a miss.
         std::vector<QString> stale;
         std::vector<Raise> confirmed;
-        confirmed.reserve(batchRaises.size());
-        for (Raise &raise : batchRaises) {
+        confirmed.reserve(done.raises.size());
+        for (Raise &raise : done.raises) {
             if (raise.guardedUpdate && *raise.guardedUpdate < result->size() && !(*result)[*raise.guardedUpdate]) {
                 stale.push_back(raise.change.agentId);
                 continue;
             }
             confirmed.push_back(std::move(raise));
         }
+        const std::vector<AgentStateUpdate> &updates = done.batch.updates;
         for (std::size_t i = 0; i < updates.size(); ++i) {
             if (updates[i].guarded && !(*result)[i]
                 && std::find(stale.begin(), stale.end(), updates[i].id) == stale.end())
@@ -814,6 +848,7 @@ void Collector::Private::onDeadline()
     const qint64 now = nowMs();
     // Slices keep the event loop (and heartbeat answers) moving during a huge wave.
     std::vector<liveness::Change> changes = tracker.expire(now, 5000);
+    QMutexLocker lock(&pendingMutex);
     for (liveness::Change &change : changes) {
         detectionLateness.observe(double(now - change.deadlineMs) / 1000.0);
         if (lateness.size() < 100000)
@@ -823,10 +858,11 @@ void Collector::Private::onDeadline()
         addUpdate(change, std::nullopt, true);
         dirty.insert(change.agentId);
         if (change.signal != liveness::SignalKind::None) {
-            const std::size_t index = updateIndex[change.agentId];
-            raises.push_back(Raise { std::move(change), index });
+            const std::size_t index = pending.updateIndex[change.agentId];
+            pending.raises.push_back(Raise { std::move(change), index });
         }
     }
+    lock.unlock();
     if (!changes.empty())
         scheduleFlush();
     if (changes.size() == 5000)
@@ -863,9 +899,8 @@ void Collector::Private::pauseResume(const QString &id, bool pause, std::functio
         done(makeError(ErrorCode::NotFound, QStringLiteral("agent %1 not found").arg(id)));
         return;
     }
+    QMutexLocker lock(&pendingMutex);
     addUpdate(*change, std::nullopt, false);
-    dirty.insert(id);
-    armDeadline();
     Waiter waiter;
     waiter.agentId = id;
     waiter.committed = [this, id, done = std::move(done)](const Status &status) {
@@ -878,7 +913,10 @@ void Collector::Private::pauseResume(const QString &id, bool pause, std::functio
             onCollector([done, agent] { done(agent); });
         });
     };
-    waiters.push_back(std::move(waiter));
+    pending.waiters.push_back(std::move(waiter));
+    lock.unlock();
+    dirty.insert(id);
+    armDeadline();
     scheduleFlush();
 }
 
@@ -893,8 +931,9 @@ void Collector::Private::selfBeat()
         Agent agent = registration(id, beat);
         agent.graceSecs = options.selfIntervalSecs;
         tracker.configure(agent, nowMs());
-        batch.newAgents.push_back(agent);
-        registeredInBatch.insert(id);
+        QMutexLocker lock(&pendingMutex);
+        pending.batch.newAgents.push_back(agent);
+        pending.registered.insert(id);
     }
     accept(id, beat, QHostAddress(), std::nullopt, clock.nsecsElapsed());
 }
@@ -916,14 +955,16 @@ void Collector::stop()
     guard.start(15000);
     QTimer poll;
     connect(&poll, &QTimer::timeout, &loop, [this, &loop] {
-        if (!d->writerBusy) {
-            if (d->batch.heartbeats.empty() && d->batch.updates.empty() && d->batch.newAgents.empty()
-                && d->lookups.empty()) {
-                loop.quit();
-                return;
-            }
-            d->flush();
+        QMutexLocker lock(&d->pendingMutex);
+        const bool writerIdle = !d->writerDraining && d->batchesInFlight == 0;
+        const bool empty = d->pending.isEmpty();
+        lock.unlock();
+        if (writerIdle && empty && d->lookups.empty()) {
+            loop.quit();
+            return;
         }
+        if (!empty)
+            d->flush();
     });
     poll.start(5);
     loop.exec();

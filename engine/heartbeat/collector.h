@@ -6,7 +6,8 @@
 // turns silence into `heartbeat.missed` signals through the engine.
 //
 // A 2xx means stored: accepted heartbeats wait in a batch that a writer thread commits
-// (flushed as soon as the writer is free, so at least every flushInterval); each is answered
+// (taken as soon as the writer is free: a batch waits at most for the commit in flight, in
+// practice a millisecond; there is no timer to wait for); each is answered
 // once its batch committed, or 503 with Retry-After if the database refused it. The tracker
 // sleeps until the next deadline; what it finds is written as guarded state updates in the
 // same group commit (an agent another node heard meanwhile is taken from the database
@@ -36,7 +37,6 @@ struct CollectorOptions
     QString token;               // admin API bearer token
     bool autoRegister = true;    // unknown ids are registered on their first heartbeat
     int defaultIntervalSecs = 60;
-    std::chrono::milliseconds flushInterval = std::chrono::milliseconds(100);
     int maxBatch = 5000;
     std::chrono::hours retention = std::chrono::hours(24 * 7);
     std::chrono::milliseconds retentionSweep = std::chrono::minutes(10);
