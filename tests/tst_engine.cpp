@@ -273,6 +273,9 @@ private:
     QString emitOne(Engine &engine, const TriggerInput &input);
     // Emits `count` signals of `type` (one run each) and waits until every run completed.
     void runToCompletion(Engine &engine, const QString &type, int count, QStringList &runIds);
+    // Starts `engine` with the workflow "go": a 400 ms delay named "wait", then the action
+    // "after"; emits one "go" signal and returns its run's id through `runId`.
+    void startDelayedRun(Engine &engine, QString &runId);
     static QString statusOf(Engine &engine, const QString &runId);
     static QString stepsOf(Engine &engine, const QString &runId);
     static QString stepSetOf(Engine &engine, const QString &runId);
@@ -609,6 +612,17 @@ void TestEngine::runToCompletion(Engine &engine, const QString &type, int count,
     }
     for (const QString &runId : std::as_const(runIds))
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(engine, runId), S("completed"), 5000);
+}
+
+void TestEngine::startDelayedRun(Engine &engine, QString &runId)
+{
+    CALL(addAction(engine, S("after")));
+    QVERIFY(!createWf(engine, workflowJson(S("go"), R"([
+        {"type":"delay","name":"wait","delayMs":400},
+        {"type":"action","name":"after"}])")).isEmpty());
+    VERIFY_OK(engine.start());
+    runId = emitOne(engine, signalOf(S("go")));
+    QVERIFY(!runId.isEmpty());
 }
 
 QString TestEngine::emitOne(Engine &engine, const TriggerInput &input)
@@ -1594,13 +1608,8 @@ void TestEngine::delayedRunCompletesAfterRestart()
 
     Engine *first = newEngine(quick());
     watch(first);
-    CALL(addAction(*first, S("after")));
-    QVERIFY(!createWf(*first, workflowJson(S("go"), R"([
-        {"type":"delay","name":"wait","delayMs":400},
-        {"type":"action","name":"after"}])")).isEmpty());
-    VERIFY_OK(first->start());
-    const QString runId = emitOne(*first, signalOf(S("go")));
-    QVERIFY(!runId.isEmpty());
+    QString runId;
+    CALL(startDelayedRun(*first, runId));
     QCOMPARE(statusOf(*first, runId), S("waiting"));
     const auto wait = stepNamed(*first, runId, S("wait"));
     QVERIFY(wait);
@@ -1657,13 +1666,8 @@ void TestEngine::heldDelayIsHandedBackAtStop()
     // A delay due within the lookahead is claimed ahead (running, under a lease). An engine
     // that stops before it ends hands it back due as before, and the next one ends it.
     Engine *first = newEngine(quick());
-    CALL(addAction(*first, S("after")));
-    QVERIFY(!createWf(*first, workflowJson(S("go"), R"([
-        {"type":"delay","name":"wait","delayMs":400},
-        {"type":"action","name":"after"}])")).isEmpty());
-    VERIFY_OK(first->start());
-    const QString runId = emitOne(*first, signalOf(S("go")));
-    QVERIFY(!runId.isEmpty());
+    QString runId;
+    CALL(startDelayedRun(*first, runId));
     const auto scheduled = stepNamed(*first, runId, S("wait"));
     QVERIFY(scheduled);
     QTRY_COMPARE_WITH_TIMEOUT(stepStatus(*first, runId, S("wait")), S("running"), 2000);
