@@ -2762,37 +2762,43 @@ void TestEngine::defaultWorkflowsSeededOnce()
         out.sort();
         return out;
     };
-    const QStringList both { S("Incident on missed heartbeat on heartbeat.missed enabled"),
-                             S("Resolve on recovery on heartbeat.recovered enabled") };
+    const QStringList seeded { S("Incident on missed heartbeat on heartbeat.missed enabled"),
+                               S("Incident on reported failure on heartbeat.failed enabled"),
+                               S("Resolve on recovery on heartbeat.recovered enabled") };
     EngineOptions options = quick();
     options.seedDefaults = true;
 
     Engine *first = newEngine(options);
     QCOMPARE(definitions(), QStringList()); // seeded by start(), not before
     VERIFY_OK(first->start());
-    QCOMPARE(definitions(), both);
+    QCOMPARE(definitions(), seeded);
     first->stop();
     destroyEngine(first);
 
     Engine *second = newEngine(options);
     VERIFY_OK(second->start());
-    QCOMPARE(definitions(), both);
+    QCOMPARE(definitions(), seeded);
 
     // A deleted default stays deleted.
     const auto page = m_store->listDefinitions(DefinitionFilter {}, PageRequest { 100, QString() });
     VERIFY_OK(page);
     QString missedId;
-    QString recoveredId;
-    for (const WorkflowDefinition &d : page->items)
-        (d.triggerType == S("heartbeat.missed") ? missedId : recoveredId) = d.id;
+    QStringList otherIds;
+    for (const WorkflowDefinition &d : page->items) {
+        if (d.triggerType == S("heartbeat.missed"))
+            missedId = d.id;
+        else
+            otherIds << d.id;
+    }
     VERIFY_OK(second->deleteWorkflow(missedId));
     second->stop();
     destroyEngine(second);
     Engine *third = newEngine(options);
     VERIFY_OK(third->start());
-    QCOMPARE(definitions(), QStringList { S("Resolve on recovery on heartbeat.recovered enabled") });
+    QCOMPARE(definitions(), seeded.mid(1));
 
-    VERIFY_OK(third->deleteWorkflow(recoveredId));
+    for (const QString &id : std::as_const(otherIds))
+        VERIFY_OK(third->deleteWorkflow(id));
     third->stop();
     destroyEngine(third);
     Engine *fourth = newEngine(options);
@@ -3334,14 +3340,21 @@ void TestEngine::sweepSettlesParallelLeftParkedByACrash()
 
 void TestEngine::defaultWorkflowsRunWithBuiltins()
 {
-    // The two seeded workflows, with the real built-ins: a missed heartbeat opens an
-    // incident and notifies; the recovery resolves it and notifies again.
+    // The seeded workflows, with the real built-ins: a missed heartbeat opens an incident
+    // and notifies once (a further miss finds the incident open and stays quiet); a reported
+    // failure opens its own incident and says what failed; the recovery resolves both.
     EngineOptions options = quick(S("engine-defaults"));
     options.seedDefaults = true;
     options.builtins = true;
     Engine *engine = newEngine(options);
     QSignalSpy notifications(engine, &Engine::notificationRequested);
     VERIFY_OK(engine->start());
+    IncidentFilter open;
+    open.status = IncidentStatus::Open;
+    auto openIncidents = [&] {
+        Result<Page<Incident>> incidents = m_store->listIncidents(open, PageRequest {});
+        return incidents ? incidents->items : std::vector<Incident>();
+    };
 
     TriggerInput missed;
     missed.tenantId = S("default");
@@ -3354,28 +3367,41 @@ void TestEngine::defaultWorkflowsRunWithBuiltins()
     const QString missedRun = emitOne(*engine, missed);
     QVERIFY(!missedRun.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, missedRun), S("completed"), 10000);
-    IncidentFilter open;
-    open.status = IncidentStatus::Open;
-    Result<Page<Incident>> incidents = m_store->listIncidents(open, PageRequest {});
-    VERIFY_OK(incidents);
-    QCOMPARE(int(incidents->items.size()), 1);
-    QCOMPARE(incidents->items.front().resourceId, S("web-01"));
-    QCOMPARE(incidents->items.front().title, S("web-01 missed its heartbeat"));
+    QCOMPARE(int(openIncidents().size()), 1);
+    QCOMPARE(openIncidents().front().resourceId, S("web-01"));
+    QCOMPARE(openIncidents().front().title, S("web-01 missed its heartbeat"));
     QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 1, 5000);
     QCOMPARE(notifications.at(0).at(0).toString(), S("web-01 is down"));
 
+    missed.payload["misses"] = 2;
+    const QString againRun = emitOne(*engine, missed);
+    QVERIFY(!againRun.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, againRun), S("completed"), 10000);
+    QCOMPARE(toString(stepNamed(*engine, againRun, S("notify"))->status), S("skipped"));
+    QCOMPARE(notifications.size(), 1);
+    QCOMPARE(int(openIncidents().size()), 1);
+
+    TriggerInput failed = missed;
+    failed.type = S("heartbeat.failed");
+    failed.payload = Json { { "exitCode", 2 }, { "message", "error: disk full" }, { "summary", "exit code 2: error: disk full" } };
+    const QString failedRun = emitOne(*engine, failed);
+    QVERIFY(!failedRun.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, failedRun), S("completed"), 10000);
+    QCOMPARE(int(openIncidents().size()), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 2, 5000);
+    QCOMPARE(notifications.at(1).at(0).toString(), S("web-01 failed"));
+    QCOMPARE(notifications.at(1).at(1).toString(), S("exit code 2: error: disk full"));
+
     TriggerInput recovered = missed;
     recovered.type = S("heartbeat.recovered");
-    recovered.payload = Json { { "downSince", "2026-11-26T09:02:00.000Z" }, { "downForMs", 120000 } };
+    recovered.payload = Json { { "downSince", "2026-11-26T09:02:00.000Z" }, { "downForMs", 120000 }, { "downFor", "2 min 00 s" } };
     const QString recoveredRun = emitOne(*engine, recovered);
     QVERIFY(!recoveredRun.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, recoveredRun), S("completed"), 10000);
-    incidents = m_store->listIncidents(open, PageRequest {});
-    VERIFY_OK(incidents);
-    QCOMPARE(int(incidents->items.size()), 0);
-    QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 2, 5000);
-    QCOMPARE(notifications.at(1).at(0).toString(), S("web-01 recovered"));
-    QCOMPARE(notifications.at(1).at(1).toString(), S("Down for 120000 ms"));
+    QCOMPARE(int(openIncidents().size()), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 3, 5000);
+    QCOMPARE(notifications.at(2).at(0).toString(), S("web-01 recovered"));
+    QCOMPARE(notifications.at(2).at(1).toString(), S("Down for 2 min 00 s"));
 }
 
 void TestEngine::stepOfAFinishedRunStartsNothing()

@@ -2,6 +2,7 @@
 // The liveness tracker as pure logic: deadlines, states, misses, recovery, failures, cron
 // agents, pause, and the fresh interval + grace after a restart. Times are explicit.
 
+#include "core/isotime.h"
 #include "heartbeat/livenesstracker.h"
 
 #include <QTest>
@@ -85,6 +86,7 @@ private Q_SLOTS:
         QVERIFY(back);
         QCOMPARE(int(back->signal), int(SignalKind::Recovered));
         QCOMPARE(back->payload.value("downForMs", qint64(0)), qint64(5'000));
+        QCOMPARE(back->payload.value("downFor", std::string()), std::string("5 s"));
         QCOMPARE(toString(back->state), QStringLiteral("up"));
         QCOMPARE(back->misses, 0);
         QCOMPARE(*tracker.nextDeadline(), T0 + 30'000);
@@ -111,9 +113,40 @@ private Q_SLOTS:
         QCOMPARE(int(failed->signal), int(SignalKind::Failed));
         QCOMPARE(failed->payload.value("exitCode", 0), 3);
         QCOMPARE(failed->payload.value("message", std::string()), std::string("boom"));
+        QCOMPARE(failed->payload.value("summary", std::string()), std::string("exit code 3: boom"));
         QCOMPARE(toString(failed->state), QStringLiteral("down"));
         std::optional<Change> ok = tracker.heartbeat(QStringLiteral("job"), HeartbeatKind::Exit, T0 + 2000, 0);
         QCOMPARE(int(ok->signal), int(SignalKind::Recovered));
+        QCOMPARE(ok->payload.value("downFor", std::string()), std::string("1 s"));
+    }
+
+    void failureSummaryIsOneLine()
+    {
+        // A job's output ends with its error: the summary is the last non-empty line, cut to
+        // 200 characters; /fail without a message still says what happened.
+        Tracker tracker;
+        tracker.configure(agent(QStringLiteral("job"), 60, 30), T0);
+        std::optional<Change> failed = tracker.heartbeat(QStringLiteral("job"), HeartbeatKind::Exit, T0, 2,
+                                                         QStringLiteral("step 1 ok\nerror: disk full\n\n"));
+        QCOMPARE(failed->payload.value("summary", std::string()), std::string("exit code 2: error: disk full"));
+        failed = tracker.heartbeat(QStringLiteral("job"), HeartbeatKind::Fail, T0 + 1);
+        QCOMPARE(failed->payload.value("summary", std::string()), std::string("reported a failure"));
+        QVERIFY(failed->payload.at("message").is_null());
+        failed = tracker.heartbeat(QStringLiteral("job"), HeartbeatKind::Fail, T0 + 2, std::nullopt,
+                                   QString(500, QLatin1Char('x')));
+        const QString summary = QString::fromStdString(failed->payload.value("summary", std::string()));
+        QCOMPARE(summary.size(), QLatin1String("reported a failure: ").size() + 200);
+        QVERIFY(summary.endsWith(QChar(0x2026)));
+    }
+
+    void durationsReadAsPeopleSayThem()
+    {
+        QCOMPARE(durationText(-5), QStringLiteral("0 ms"));
+        QCOMPARE(durationText(999), QStringLiteral("999 ms"));
+        QCOMPARE(durationText(59'999), QStringLiteral("59 s"));
+        QCOMPARE(durationText(252'000), QStringLiteral("4 min 12 s"));
+        QCOMPARE(durationText(3'600'000 + 5 * 60'000), QStringLiteral("1 h 05 min"));
+        QCOMPARE(durationText(3 * 86'400'000LL + 4 * 3'600'000), QStringLiteral("3 d 4 h"));
     }
 
     void startAndLogChangeNothing()

@@ -3,6 +3,8 @@
 
 #include <QTimeZone>
 
+#include <algorithm>
+
 namespace vigil {
 
 QString toIsoUtc(const QDateTime &time)
@@ -34,6 +36,21 @@ QDateTime nowUtc()
 QDateTime fromMsecs(qint64 msecsSinceEpoch)
 {
     return QDateTime::fromMSecsSinceEpoch(msecsSinceEpoch, QTimeZone::utc());
+}
+
+QString durationText(qint64 ms)
+{
+    ms = std::max<qint64>(0, ms);
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    const qint64 s = ms / 1000;
+    if (s < 60)
+        return QStringLiteral("%1 s").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    if (s < 86400)
+        return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
 }
 
 } // namespace vigil

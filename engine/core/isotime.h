@@ -16,5 +16,8 @@ QDateTime fromIsoUtc(QStringView text);
 // Now, in UTC, truncated to the millisecond (what every backend stores).
 QDateTime nowUtc();
 QDateTime fromMsecs(qint64 msecsSinceEpoch);
+// A duration as people read it in a message: "350 ms", "12 s", "4 min 12 s", "2 h 05 min",
+// "3 d 4 h". Units are symbols, so the text reads the same in any language.
+QString durationText(qint64 ms);
 
 } // namespace vigil

@@ -13,6 +13,22 @@ QString isoMs(qint64 ms)
     return ms ? toIsoUtc(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)) : QString();
 }
 
+// One line for a notification about a failure: the exit code, and the message's last
+// non-empty line (a job's output ends with its error), cut to 200 characters.
+QString failureSummary(std::optional<int> exitCode, const std::optional<QString> &message)
+{
+    QString line;
+    if (message) {
+        const QStringList lines = message->split(QLatin1Char('\n'));
+        for (auto it = lines.crbegin(); it != lines.crend() && line.isEmpty(); ++it)
+            line = it->trimmed();
+        if (line.size() > 200)
+            line = line.left(199) + QChar(0x2026);
+    }
+    const QString what = exitCode ? QStringLiteral("exit code %1").arg(*exitCode) : QStringLiteral("reported a failure");
+    return line.isEmpty() ? what : what + QStringLiteral(": ") + line;
+}
+
 } // namespace
 
 Tracker::Tracker() = default;
@@ -221,6 +237,7 @@ std::optional<Change> Tracker::heartbeat(const QString &id, HeartbeatKind kind, 
             change.payload["message"] = nullptr;
         if (exitCode)
             change.payload["exitCode"] = *exitCode;
+        change.payload["summary"] = toStd(failureSummary(exitCode, message));
         // Two failures of one agent can arrive within the same millisecond (a job's /fail,
         // then its exit code): both are real. Only the node that received a failure raises
         // it, so a local sequence number keeps them apart without losing the dedup of a
@@ -229,8 +246,10 @@ std::optional<Change> Tracker::heartbeat(const QString &id, HeartbeatKind kind, 
     } else {
         if (wasDown) {
             change.signal = SignalKind::Recovered;
+            const qint64 downForMs = std::max<qint64>(0, atMs - entry.downSinceMs);
             change.payload = { { "downSince", toStd(isoMs(entry.downSinceMs)) },
-                               { "downForMs", std::max<qint64>(0, atMs - entry.downSinceMs) },
+                               { "downForMs", downForMs },
+                               { "downFor", toStd(durationText(downForMs)) },
                                { "misses", entry.misses } };
             change.dedupKey = QStringLiteral("recovered|%1|%2").arg(id).arg(atMs);
             entry.downSinceMs = 0;

@@ -316,12 +316,34 @@ Status Engine::Private::seedDefaultWorkflows()
         s.config = std::move(config);
         return s;
     };
+    // A further miss or failure of an agent whose incident is open finds that incident
+    // ("already open"); the condition ends such runs before notify, so the operator hears of
+    // an outage once, not every interval.
+    auto onlyNewIncident = [] {
+        WorkflowStep s;
+        s.type = StepType::Condition;
+        s.name = QStringLiteral("new_incident");
+        s.handler = QStringLiteral("expression");
+        s.config = Json { { "path", "/context/create_incident/created" }, { "op", "==" }, { "value", true } };
+        return s;
+    };
     const WorkflowDefinition missed = make(
         "wfd_default_missed_heartbeat", "Incident on missed heartbeat",
-        "Opens an incident when an agent misses its heartbeat, and notifies the operator.", "heartbeat.missed",
+        "Opens an incident when an agent misses its heartbeat, and notifies the operator once.", "heartbeat.missed",
         { step("create_incident", Json { { "title", "{{trigger.resourceId}} missed its heartbeat" }, { "severity", "high" } }),
+          onlyNewIncident(),
           step("notify", Json { { "title", "{{trigger.resourceId}} is down" },
                                 { "body", "No heartbeat since {{trigger.payload.lastSeenAt}}" },
+                                { "severity", "error" } }) });
+    const WorkflowDefinition failed = make(
+        "wfd_default_failed", "Incident on reported failure",
+        "Opens an incident when an agent or job reports a failure (/fail or a non-zero exit code), and "
+        "notifies the operator once.",
+        "heartbeat.failed",
+        { step("create_incident", Json { { "title", "{{trigger.resourceId}} failed" }, { "severity", "high" } }),
+          onlyNewIncident(),
+          step("notify", Json { { "title", "{{trigger.resourceId}} failed" },
+                                { "body", "{{trigger.payload.summary}}" },
                                 { "severity", "error" } }) });
     const WorkflowDefinition recovered = make(
         "wfd_default_recovered", "Resolve on recovery",
@@ -329,9 +351,9 @@ Status Engine::Private::seedDefaultWorkflows()
         "heartbeat.recovered",
         { step("resolve_incident", Json::object()),
           step("notify", Json { { "title", "{{trigger.resourceId}} recovered" },
-                                { "body", "Down for {{trigger.payload.downForMs}} ms" },
+                                { "body", "Down for {{trigger.payload.downFor}}" },
                                 { "severity", "info" } }) });
-    for (const WorkflowDefinition &definition : { missed, recovered }) {
+    for (const WorkflowDefinition &definition : { missed, failed, recovered }) {
         const Status created = db.createDefinition(definition);
         // Two processes starting on a fresh shared database race here; the ids are fixed,
         // so the loser's insert fails on the primary key and changes nothing.

@@ -52,7 +52,7 @@ struct EngineOptions
     // stop(): how long running handlers may finish before they are cancelled.
     std::chrono::milliseconds shutdownGrace = std::chrono::seconds(10);
     bool builtins = true;         // register Vigil's built-in handlers
-    bool seedDefaults = true;     // a fresh database gets the two default workflows
+    bool seedDefaults = true;     // a fresh database gets the default workflows (missed, failed, recovered)
     QStringList commandAllowlist; // programs run_command may start
     // Pulse's lifecycle hooks; fire-and-forget: an error in a hook is logged, nothing else.
     std::function<void(const StepCompleteEvent &)> onStepComplete;

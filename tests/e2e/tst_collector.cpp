@@ -3,8 +3,8 @@
 // named by VIGIL_TEST_BACKEND (sqlite, or postgres with VIGIL_TEST_PG_URL). Heartbeats are
 // stored before they are answered; every error answers its status and a JSON error and
 // changes nothing; silence raises heartbeat.missed, which runs the default workflow and
-// opens an incident; a heartbeat after it recovers and resolves it; SIGTERM under load
-// loses no acknowledged heartbeat.
+// opens an incident; a heartbeat after it recovers and resolves it; a job that reports a
+// failure opens its own incident; SIGTERM under load loses no acknowledged heartbeat.
 
 #include "e2e/vigildprocess.h"
 #include "heartbeat/signing.h"
@@ -362,6 +362,41 @@ private Q_SLOTS:
         ::kill(pid_t(agent.processId()), SIGTERM);
         QVERIFY(agent.waitForFinished(5000));
         QCOMPARE(agent.exitCode(), 0);
+    }
+
+    void failedJobOpensAnIncidentAndRecovers()
+    {
+        // A cron job wrapped by `vigil-agent exec`: its failure opens an incident through the
+        // seeded workflow, titled after the job, with the exit code and the output's last line
+        // in the signal's summary; its next successful run resolves the incident.
+        QVERIFY(startVigild());
+        const QString id = QStringLiteral("nightly-backup");
+        auto exec = [&](const QString &script) {
+            QProcess job;
+            job.start(QStringLiteral(VIGIL_AGENT_PATH),
+                      { QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:%1").arg(m_vigild->port),
+                        QStringLiteral("--id"), id, QStringLiteral("exec"), QStringLiteral("--"), QStringLiteral("sh"),
+                        QStringLiteral("-c"), script });
+            return job.waitForFinished(10000) ? job.exitCode() : -1;
+        };
+        QCOMPARE(exec(QStringLiteral("echo copying; echo 'error: disk full'; exit 3")), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(signalsOf(QStringLiteral("heartbeat.failed"), id).size(), std::size_t(1), 10000);
+        const TriggerEnvelope failed = signalsOf(QStringLiteral("heartbeat.failed"), id).front();
+        QCOMPARE(failed.payload.value("summary", std::string()), std::string("exit code 3: error: disk full"));
+        IncidentFilter open;
+        open.status = IncidentStatus::Open;
+        open.resourceId = id;
+        QTRY_COMPARE_WITH_TIMEOUT(m_store->listIncidents(open, PageRequest {})->items.size(), std::size_t(1), 10000);
+        QCOMPARE(m_store->listIncidents(open, PageRequest {})->items.front().title, id + QStringLiteral(" failed"));
+        RunFilter completed;
+        completed.triggerId = failed.id;
+        completed.status = RunStatus::Completed;
+        QTRY_VERIFY_WITH_TIMEOUT(!m_store->listRuns(completed, PageRequest {})->items.empty(), 10000);
+
+        QCOMPARE(exec(QStringLiteral("echo copying; exit 0")), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(signalsOf(QStringLiteral("heartbeat.recovered"), id).size(), std::size_t(1), 10000);
+        QVERIFY(signalsOf(QStringLiteral("heartbeat.recovered"), id).front().payload.contains("downFor"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_store->listIncidents(open, PageRequest {})->items.size(), std::size_t(0), 10000);
     }
 
     void sigtermLosesNoAcknowledgedHeartbeat()

@@ -121,13 +121,15 @@ void TrayNotifier::runsFailed(const QStringList &descriptions)
 
 void TrayNotifier::notify(const QString &title, const QString &body, const QString &severity)
 {
-    show(title, body, severity == QLatin1String("critical") || severity == QLatin1String("high"));
+    // notify's severities are info, warning and error: anything above info gets the warning icon.
+    show(title, body, severity != QLatin1String("info"));
 }
 
 void TrayNotifier::show(const QString &title, const QString &body, bool critical)
 {
     m_lastTitle = title;
     m_lastBody = body;
+    m_lastWarning = critical;
     if (m_tray && QSystemTrayIcon::supportsMessages())
         m_tray->showMessage(title, body, critical ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information, 8000);
     else

@@ -36,6 +36,7 @@ public:
     QString iconColorName() const { return m_colorName; }
     QString lastTitle() const { return m_lastTitle; }
     QString lastBody() const { return m_lastBody; }
+    bool lastWasWarning() const { return m_lastWarning; }
 
 private:
     void show(const QString &title, const QString &body, bool critical);
@@ -48,6 +49,7 @@ private:
     QString m_colorName;
     QString m_lastTitle;
     QString m_lastBody;
+    bool m_lastWarning = false;
 };
 
 } // namespace vigil::ui

@@ -42,6 +42,7 @@ void registerHeartbeatTriggers(Registry &registry)
                                      { "properties",
                                        { { "downSince", { { "type", "string" }, { "format", "date-time" } } },
                                          { "downForMs", integer(0) },
+                                         { "downFor", { { "type", "string" } } },
                                          { "misses", integer(0) } } } };
     expectTrigger(registry.registerTrigger(QStringLiteral("heartbeat.recovered"), recovered), "heartbeat.recovered");
 
@@ -49,7 +50,11 @@ void registerHeartbeatTriggers(Registry &registry)
     failed.source = QStringLiteral("heartbeat");
     failed.resourceType = QStringLiteral("agent");
     failed.description = QStringLiteral("An agent reported a failure: /fail, or a non-zero exit code.");
-    failed.payloadSchema = Json { { "type", "object" }, { "properties", { { "exitCode", { { "type", "integer" } } } } } };
+    failed.payloadSchema = Json { { "type", "object" },
+                                  { "properties",
+                                    { { "exitCode", { { "type", "integer" } } },
+                                      { "message", { { "type", Json::array({ "string", "null" }) } } },
+                                      { "summary", { { "type", "string" } } } } } };
     expectTrigger(registry.registerTrigger(QStringLiteral("heartbeat.failed"), failed), "heartbeat.failed");
 }
 

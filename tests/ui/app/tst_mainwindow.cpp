@@ -136,6 +136,20 @@ private Q_SLOTS:
         }));
         QTRY_VERIFY_WITH_TIMEOUT(window.tray().lastTitle().contains(QLatin1String("failed")), 10000);
         QVERIFY2(window.tray().lastBody().contains(QLatin1String("always fails")), qPrintable(window.tray().lastBody()));
+        QVERIFY(window.tray().lastWasWarning());
+    }
+
+    void notifyStepsWarnAboveInfo()
+    {
+        // notify's severities are info, warning and error; the seeded workflows use error.
+        TestBackend t;
+        QTemporaryDir dir;
+        Settings settings(dir.filePath(QStringLiteral("vigil.ini")));
+        MainWindow window(*t.backend, settings);
+        for (const auto &[severity, warns] : { std::pair { "info", false }, { "warning", true }, { "error", true } }) {
+            window.tray().notify(QStringLiteral("title"), QStringLiteral("body"), QLatin1String(severity));
+            QCOMPARE(window.tray().lastWasWarning(), warns);
+        }
     }
 };
 
