@@ -3,6 +3,8 @@
 
 #include "common/presentation.h"
 
+#include <tuple>
+
 namespace vigil::ui {
 
 void WorkflowListModel::setDefinitions(std::vector<WorkflowDefinition> definitions)
@@ -12,11 +14,38 @@ void WorkflowListModel::setDefinitions(std::vector<WorkflowDefinition> definitio
     endResetModel();
 }
 
-void WorkflowListModel::setLastRuns(const QHash<QString, RunStatus> &lastRuns)
+void WorkflowListModel::setLastRuns(const QList<WorkflowRun> &lastRuns)
 {
-    m_lastRuns = lastRuns;
+    // Merged, not replaced: a frame may have brought newer news than this read of the store.
+    for (const WorkflowRun &run : lastRuns)
+        note(run, false);
     if (!m_definitions.empty())
         Q_EMIT dataChanged(index(0, LastRunColumn), index(rowCount() - 1, LastRunColumn));
+}
+
+void WorkflowListModel::noteRuns(const QList<WorkflowRun> &runs)
+{
+    for (const WorkflowRun &run : runs) {
+        if (!note(run, true))
+            continue;
+        if (const int row = rowOf(run.definitionId); row >= 0)
+            Q_EMIT dataChanged(index(row, LastRunColumn), index(row, LastRunColumn));
+    }
+}
+
+bool WorkflowListModel::note(const WorkflowRun &run, bool live)
+{
+    auto it = m_lastRuns.find(run.definitionId);
+    if (it != m_lastRuns.end() && it->runId != run.id
+        && std::tie(run.createdAt, run.id) < std::tie(it->createdAt, it->runId))
+        return false; // an older run moved: the newer one stays shown
+    // A frame is the run's latest state (a retry may take an ended run back to running); a
+    // read of the store may be older than a frame that came meanwhile.
+    if (it != m_lastRuns.end() && it->runId == run.id
+        && (it->status == run.status || (!live && isTerminal(it->status))))
+        return false;
+    m_lastRuns.insert(run.definitionId, LastRun { run.id, run.createdAt, run.status });
+    return true;
 }
 
 int WorkflowListModel::rowOf(const QString &definitionId) const
@@ -40,7 +69,7 @@ QVariant WorkflowListModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case DefinitionIdRole: return definition.id;
     case EnabledRole: return definition.isEnabled;
-    case LastRunStatusRole: return lastRun == m_lastRuns.cend() ? QVariant() : QVariant(toString(*lastRun));
+    case LastRunStatusRole: return lastRun == m_lastRuns.cend() ? QVariant() : QVariant(toString(lastRun->status));
     case Qt::ToolTipRole:
         if (index.column() == NameColumn)
             return definition.description.value_or(definition.name);
@@ -51,7 +80,7 @@ QVariant WorkflowListModel::data(const QModelIndex &index, int role) const
         break;
     case Qt::ForegroundRole:
         if (index.column() == LastRunColumn && lastRun != m_lastRuns.cend())
-            return runStatusColor(*lastRun);
+            return runStatusColor(lastRun->status);
         break;
     case Qt::DisplayRole:
         switch (Columns(index.column())) {
@@ -59,7 +88,7 @@ QVariant WorkflowListModel::data(const QModelIndex &index, int role) const
         case TriggerColumn: return definition.cronExpression ? tr("%1 (cron)").arg(definition.triggerType) : definition.triggerType;
         case EnabledColumn: return QVariant(); // the check box says it
         case VersionColumn: return definition.version;
-        case LastRunColumn: return lastRun == m_lastRuns.cend() ? tr("never ran") : runStatusName(*lastRun);
+        case LastRunColumn: return lastRun == m_lastRuns.cend() ? tr("never ran") : runStatusName(lastRun->status);
         case ColumnCount: break;
         }
         break;

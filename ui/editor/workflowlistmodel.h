@@ -22,8 +22,11 @@ public:
     using QAbstractTableModel::QAbstractTableModel;
 
     void setDefinitions(std::vector<WorkflowDefinition> definitions);
-    // Latest run status per definition id (absent: never ran).
-    void setLastRuns(const QHash<QString, RunStatus> &lastRuns);
+    // The latest run of each definition, as read from the store (absent: never ran).
+    void setLastRuns(const QList<WorkflowRun> &lastRuns);
+    // Runs that started or moved since (the backend's frames): a run at least as new as the
+    // one shown for its workflow takes its place.
+    void noteRuns(const QList<WorkflowRun> &runs);
     const std::vector<WorkflowDefinition> &definitions() const { return m_definitions; }
     int rowOf(const QString &definitionId) const;
 
@@ -39,7 +42,14 @@ Q_SIGNALS:
 
 private:
     std::vector<WorkflowDefinition> m_definitions;
-    QHash<QString, RunStatus> m_lastRuns;
+    struct LastRun
+    {
+        QString runId;
+        QDateTime createdAt;
+        RunStatus status;
+    };
+    bool note(const WorkflowRun &run, bool live);
+    QHash<QString, LastRun> m_lastRuns;
 };
 
 } // namespace vigil::ui

@@ -31,7 +31,7 @@ namespace {
 struct ListAnswer
 {
     Result<Page<WorkflowDefinition>> definitions = makeError(ErrorCode::Internal, QString());
-    QHash<QString, RunStatus> lastRuns;
+    QList<WorkflowRun> lastRuns;
 };
 
 } // namespace
@@ -152,6 +152,7 @@ WorkflowsView::WorkflowsView(Backend &backend, Settings &settings, Navigator &na
     connect(m_document, &WorkflowDocument::dirtyChanged, this, &WorkflowsView::updateActions);
     connect(m_document, &WorkflowDocument::problemsChanged, this, &WorkflowsView::updateActions);
     connect(&m_backend, &Backend::workflowsChanged, this, &WorkflowsView::reload);
+    connect(&m_backend, &Backend::runsChanged, m_model, &WorkflowListModel::noteRuns);
     connect(&m_backend, &Backend::started, this, [this] {
         m_document->setCatalog(&m_backend.catalog());
         reload();
@@ -231,7 +232,7 @@ void WorkflowsView::reload()
                 filter.definitionId = definition.id;
                 const auto runs = store.listRuns(filter, PageRequest { 1, QString() });
                 if (runs && !runs->items.empty())
-                    answer.lastRuns.insert(definition.id, runs->items.front().status);
+                    answer.lastRuns.push_back(runs->items.front());
             }
             return answer;
         })

@@ -48,6 +48,7 @@ class TestWorkflowsView final : public QObject
 private Q_SLOTS:
     void initTestCase();
     void listsTheSeededWorkflows();
+    void lastRunFollowsTheRuns();
     void createSaveEditSave();
     void savingIsRefusedWhileInvalid();
     void exportImportRoundTrip();
@@ -94,6 +95,30 @@ void TestWorkflowsView::listsTheSeededWorkflows()
     const QModelIndex version = m_view->listModel()->index(0, WorkflowListModel::VersionColumn);
     QCOMPARE(version.data().toInt(), 1);
     QCOMPARE(m_view->listModel()->index(0, WorkflowListModel::LastRunColumn).data().toString(), S("never ran"));
+}
+
+void TestWorkflowsView::lastRunFollowsTheRuns()
+{
+    // A run started by a signal shows in the list as it happens (the backend's frames), not
+    // only after the next reload of the workflows.
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->listModel()->rowCount(), kSeeded, 5000);
+    int row = -1;
+    for (int i = 0; i < m_view->listModel()->rowCount(); ++i) {
+        if (m_view->listModel()->index(i, WorkflowListModel::TriggerColumn).data().toString() == S("heartbeat.missed"))
+            row = i;
+    }
+    QVERIFY(row >= 0);
+    const QModelIndex lastRun = m_view->listModel()->index(row, WorkflowListModel::LastRunColumn);
+    QCOMPARE(lastRun.data().toString(), S("never ran"));
+    QSignalSpy reloads(m_view.get(), &WorkflowsView::reloaded);
+    TriggerInput input { S("default"), S("heartbeat"), S("heartbeat.missed") };
+    input.resourceType = S("agent");
+    input.resourceId = S("web-07");
+    input.payload = Json { { "misses", 1 }, { "lastSeenAt", "2026-11-26T09:00:00.000Z" } };
+    const auto emitted = TestBackend::await(m_t->backend->engine([input](Engine &e) { return e.emitSignal(input); }));
+    QVERIFY2(emitted, emitted ? "" : qPrintable(emitted.error().message));
+    QTRY_COMPARE_WITH_TIMEOUT(lastRun.data(WorkflowListModel::LastRunStatusRole).toString(), S("completed"), 10000);
+    QCOMPARE(reloads.size(), 0);
 }
 
 void TestWorkflowsView::createSaveEditSave()
