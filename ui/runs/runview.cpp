@@ -23,6 +23,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace vigil::ui {
 
 struct RunView::Detail
@@ -107,11 +109,11 @@ RunView::RunView(Backend &backend, Navigator &navigator, const QString &runId, Q
     m_tabs->addTab(m_entries, tr("Timeline"));
     m_tabs->addTab(m_logs, tr("Logs"));
     m_tabs->addTab(m_detail, tr("Step result"));
-    auto *splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(m_timeline);
-    splitter->addWidget(m_tabs);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter->addWidget(m_timeline);
+    m_splitter->addWidget(m_tabs);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -119,7 +121,7 @@ RunView::RunView(Backend &backend, Navigator &navigator, const QString &runId, Q
     layout->addWidget(toolbar);
     layout->addWidget(m_header);
     layout->addWidget(m_messages);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(m_splitter, 1);
 
     connect(m_timeline, &TimelineView::stepClicked, this, &RunView::showStep);
 
@@ -144,6 +146,25 @@ RunView::RunView(Backend &backend, Navigator &navigator, const QString &runId, Q
 }
 
 RunView::~RunView() = default;
+
+void RunView::fitSplitter()
+{
+    // Once, for the first steps and on screen: a lane per step, as many as fit in 60 % of the
+    // height; after that the operator's own split stands.
+    if (m_sized || m_timeline->timeline().lanes.empty() || !m_splitter->isVisible())
+        return;
+    m_sized = true;
+    const int total = m_splitter->height();
+    const int lowest = m_timeline->minimumHeight();
+    const int timeline = std::clamp(m_timeline->lanesHeight() + 8, lowest, std::max(lowest, total * 6 / 10));
+    m_splitter->setSizes({ timeline, std::max(0, total - timeline) });
+}
+
+void RunView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    fitSplitter();
+}
 
 void RunView::scheduleReload()
 {
@@ -242,6 +263,7 @@ void RunView::apply(const Detail &detail)
         m_header->setToolTip(tr("Canceled: %1").arg(*m_run.cancelReason));
 
     m_timeline->setTimeline(layoutTimeline(m_run, detail.steps, detail.attempts, QDateTime::currentDateTimeUtc()));
+    fitSplitter();
 
     m_entries->clear();
     QList<QTreeWidgetItem *> entryItems;

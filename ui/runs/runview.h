@@ -14,6 +14,7 @@ template<typename T>
 class QFuture;
 class QAction;
 class QLabel;
+class QSplitter;
 class QTabWidget;
 class QTimer;
 class QTreeWidget;
@@ -61,9 +62,13 @@ Q_SIGNALS:
     // After a replay or retry, when the operator declined to open the new run (tests).
     void controlFinished(const QStringList &runIds);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     struct Detail;
     void apply(const Detail &detail);
+    void fitSplitter();
     void scheduleReload();
     void updateActions();
     void offerToOpen(const QStringList &runIds, const QString &question);
@@ -81,6 +86,8 @@ private:
     QLabel *m_header = nullptr;
     MessageBar *m_messages = nullptr;
     TimelineView *m_timeline = nullptr;
+    QSplitter *m_splitter = nullptr;
+    bool m_sized = false; // the splitter was fitted to the first timeline
     QTabWidget *m_tabs = nullptr;
     QTreeWidget *m_entries = nullptr;
     QTreeWidget *m_logs = nullptr;

@@ -19,13 +19,6 @@ struct TimelineText
     Q_DECLARE_TR_FUNCTIONS(vigil::ui::TimelineLayout)
 };
 
-QString laneKey(const WorkflowStepRun &step)
-{
-    if (!step.parentStepRunId)
-        return QString();
-    return *step.parentStepRunId + QLatin1Char('#') + QString::number(step.branchIndex.value_or(0));
-}
-
 AttemptStatus attemptStatusOf(StepStatus status)
 {
     switch (status) {
@@ -43,16 +36,6 @@ bool isFinished(StepStatus status)
 {
     return status == StepStatus::Completed || status == StepStatus::Failed || status == StepStatus::Skipped;
 }
-
-// The lanes in creation order, before they are sorted into tree order.
-struct LaneDraft
-{
-    QString label;
-    int parent = -1;       // draft index of the lane holding the parallel step
-    int parentOrder = 0;   // position of the parallel step among the steps
-    int branch = 0;
-    int depth = 0;
-};
 
 } // namespace
 
@@ -76,65 +59,50 @@ TimelineLayout layoutTimeline(const WorkflowRun &run, const std::vector<Workflow
     for (const StepAttempt &attempt : attempts)
         attemptsByStep[attempt.stepRunId].push_back(&attempt);
 
-    // Lanes: the run's sequence, then one per (parallel step, branch) in order of appearance.
-    std::vector<LaneDraft> drafts { LaneDraft { TimelineText::tr("Run"), -1, -1, 0, 0 } };
-    QHash<QString, int> draftByKey { { QString(), 0 } };
-    QHash<QString, int> stepLane;  // step run id -> draft lane
-    QHash<QString, int> stepOrder; // step run id -> position
+    // Lanes: one per step, in the order the run went through them; the steps of a parallel
+    // step's branches come right under it, branch by branch, indented one level deeper.
     QHash<QString, const WorkflowStepRun *> stepById;
-    stepLane.reserve(qsizetype(steps.size()));
-    for (int i = 0; i < int(steps.size()); ++i) {
-        const WorkflowStepRun &step = steps[size_t(i)];
+    stepById.reserve(qsizetype(steps.size()));
+    for (const WorkflowStepRun &step : steps)
         stepById.insert(step.id, &step);
-        stepOrder.insert(step.id, i);
-        const QString key = laneKey(step);
-        auto found = draftByKey.constFind(key);
-        int lane = 0;
-        if (found != draftByKey.constEnd()) {
-            lane = *found;
-        } else {
-            const WorkflowStepRun *parent = stepById.value(*step.parentStepRunId);
-            const int parentLane = parent ? stepLane.value(parent->id) : 0;
-            const int branch = step.branchIndex.value_or(0);
-            LaneDraft draft;
-            draft.label = TimelineText::tr("%1 · branch %2")
-                              .arg(parent ? parent->stepName : TimelineText::tr("parallel"))
-                              .arg(branch + 1);
-            draft.parent = parentLane;
-            draft.parentOrder = parent ? stepOrder.value(parent->id) : i;
-            draft.branch = branch;
-            draft.depth = drafts[size_t(parentLane)].depth + 1;
-            lane = int(drafts.size());
-            drafts.push_back(draft);
-            draftByKey.insert(key, lane);
-        }
-        stepLane.insert(step.id, lane);
+    QHash<QString, std::vector<const WorkflowStepRun *>> childrenOf;
+    std::vector<const WorkflowStepRun *> roots;
+    for (const WorkflowStepRun &step : steps) {
+        if (step.parentStepRunId && stepById.contains(*step.parentStepRunId))
+            childrenOf[*step.parentStepRunId].push_back(&step);
+        else
+            roots.push_back(&step);
     }
-
-    // Tree order: each lane is followed by its branch lanes, by parallel step then branch.
-    std::vector<std::vector<int>> children(drafts.size());
-    for (int i = 1; i < int(drafts.size()); ++i)
-        children[size_t(drafts[size_t(i)].parent)].push_back(i);
-    std::vector<int> finalIndex(drafts.size(), 0);
-    std::vector<int> stack { 0 };
+    QHash<QString, int> stepLane; // step run id -> lane
+    stepLane.reserve(qsizetype(steps.size()));
+    layout.lanes.reserve(steps.size());
+    // Depth-first with an explicit stack: nesting comes from the workflow, not from us.
+    std::vector<std::pair<const WorkflowStepRun *, int>> stack; // step, depth
+    for (auto it = roots.rbegin(); it != roots.rend(); ++it)
+        stack.emplace_back(*it, 0);
     while (!stack.empty()) {
-        const int lane = stack.back();
+        const auto [step, depth] = stack.back();
         stack.pop_back();
-        finalIndex[size_t(lane)] = int(layout.lanes.size());
-        layout.lanes.push_back(TimelineLane { drafts[size_t(lane)].label, drafts[size_t(lane)].depth });
-        std::vector<int> &kids = children[size_t(lane)];
-        std::sort(kids.begin(), kids.end(), [&](int a, int b) {
-            const LaneDraft &x = drafts[size_t(a)];
-            const LaneDraft &y = drafts[size_t(b)];
-            return std::tie(x.parentOrder, x.branch) > std::tie(y.parentOrder, y.branch); // reversed: a stack
+        stepLane.insert(step->id, int(layout.lanes.size()));
+        const QString label = step->parentStepRunId && step->branchIndex
+            ? TimelineText::tr("%1 · branch %2").arg(step->stepName).arg(*step->branchIndex + 1)
+            : step->stepName;
+        layout.lanes.push_back(TimelineLane { label, depth });
+        auto children = childrenOf.find(step->id);
+        if (children == childrenOf.end())
+            continue;
+        std::vector<const WorkflowStepRun *> &kids = *children;
+        std::stable_sort(kids.begin(), kids.end(), [](const WorkflowStepRun *a, const WorkflowStepRun *b) {
+            return a->branchIndex.value_or(0) < b->branchIndex.value_or(0);
         });
-        stack.insert(stack.end(), kids.begin(), kids.end());
+        for (auto kid = kids.rbegin(); kid != kids.rend(); ++kid)
+            stack.emplace_back(*kid, depth + 1);
     }
 
     const bool runEnded = isTerminal(run.status);
     layout.bars.reserve(steps.size() + attempts.size());
     for (const WorkflowStepRun &step : steps) {
-        const int lane = finalIndex[size_t(stepLane.value(step.id))];
+        const int lane = stepLane.value(step.id);
         std::vector<const StepAttempt *> own = attemptsByStep.value(step.id);
         std::sort(own.begin(), own.end(), [](const StepAttempt *a, const StepAttempt *b) { return a->attempt < b->attempt; });
         // Rows written before attempts were recorded still show as one bar.

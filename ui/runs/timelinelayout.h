@@ -4,8 +4,9 @@
 // Where each bar of the run timeline goes, computed apart from any painting so that it can
 // be tested on recorded runs and timed on large ones. One bar per step attempt, plus
 // "waiting" bars for the time a step spent due but not started (delays, retry back-offs).
-// Sequential steps share a lane; every branch of a parallel step gets a lane of its own,
-// listed right under the lane of the parallel step.
+// Every step has a lane of its own, labelled with its name, so a run whose steps took a
+// millisecond each still reads step by step; a parallel step's branch steps are listed right
+// under it, one level deeper. Retries and waits stay in their step's lane.
 
 #include "model/run.h"
 

@@ -74,6 +74,11 @@ void TimelineView::setTimeline(TimelineLayout layout)
         rebuild();
 }
 
+int TimelineView::lanesHeight() const
+{
+    return kAxisHeight + int(m_layout.lanes.size()) * kLaneHeight + 2 * frameWidth();
+}
+
 QRectF TimelineView::barRect(int index) const
 {
     const TimelineBar &bar = m_layout.bars[size_t(index)];

@@ -24,6 +24,8 @@ public:
     void selectStep(const QString &stepRunId);
     // Scene rectangle of bar `index` (tests).
     QRectF barRect(int index) const;
+    // The height that shows every lane, axis included.
+    int lanesHeight() const;
 
 public Q_SLOTS:
     void zoomIn();

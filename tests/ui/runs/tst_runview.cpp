@@ -203,6 +203,29 @@ private Q_SLOTS:
         QCOMPARE(opened.first().first().toString(), replayId);
     }
 
+    void timelineGetsRoomForItsLanes()
+    {
+        // A lane per step: twelve steps want ~340 px, more than the split gives by default.
+        QString steps;
+        for (int i = 1; i <= 12; ++i)
+            steps += QStringLiteral("%1{\"type\":\"action\",\"name\":\"step%2\",\"handler\":\"log\",\"config\":{\"message\":\"%2\"}}")
+                         .arg(i == 1 ? QString() : QStringLiteral(","))
+                         .arg(i);
+        QVERIFY(!createWorkflow(QStringLiteral("twelve steps"), QStringLiteral("test.twelve"),
+                                (QLatin1Char('[') + steps + QLatin1Char(']')).toUtf8().constData())
+                     .isEmpty());
+        const QString runId = emitOne(QStringLiteral("test.twelve"));
+        QVERIFY(!runId.isEmpty());
+        Navigator navigator;
+        RunView view(*m_t->backend, navigator, runId);
+        view.resize(1280, 800);
+        view.show();
+        QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Completed), 10000);
+        QTRY_COMPARE(view.timeline()->timeline().lanes.size(), size_t(12));
+        QTRY_VERIFY2(view.timeline()->height() >= view.timeline()->lanesHeight(),
+                     qPrintable(QStringLiteral("%1 < %2").arg(view.timeline()->height()).arg(view.timeline()->lanesHeight())));
+    }
+
     void screenshots()
     {
         QVERIFY(!createWorkflow(QStringLiteral("multi-channel alert"), QStringLiteral("test.fan"),
@@ -218,7 +241,8 @@ private Q_SLOTS:
         Navigator navigator;
         RunView view(*m_t->backend, navigator, runId);
         QTRY_COMPARE_WITH_TIMEOUT(toString(view.run().status), toString(RunStatus::Completed), 10000);
-        QTRY_COMPARE(view.timeline()->timeline().lanes.size(), size_t(3));
+        // prepare, fanout, email (branch 1), hold and sms (branch 2), done.
+        QTRY_COMPARE(view.timeline()->timeline().lanes.size(), size_t(6));
         grab(view, QStringLiteral("runview.png"));
 
         Settings settings(m_t->dir.filePath(QStringLiteral("settings.ini")));

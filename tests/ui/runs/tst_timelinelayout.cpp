@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The timeline's layout on recorded runs: bars per attempt, waiting bars, branch lanes.
+// The timeline's layout on recorded runs: bars per attempt, waiting bars, a lane per step
+// with branch steps under their parallel step.
 
 #include "runs/timelinelayout.h"
 
@@ -71,31 +72,32 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("lanes");
         QTest::addColumn<QStringList>("bars");
 
-        const QStringList lanes { QStringLiteral("Run"), QStringLiteral("fanout · branch 1"),
-                                  QStringLiteral("fanout · branch 2") };
+        const QStringList running { QStringLiteral("check"), QStringLiteral("fanout"), QStringLiteral("email · branch 1"),
+                                    QStringLiteral("sms · branch 2") };
         // check; a parallel step with a retried branch (email) and a plain one (sms); a
-        // delay; a skipped step.
-        QTest::newRow("finished") << true << qint64(9000) << lanes
+        // delay; a skipped step. Each step has its lane; the branch steps sit under fanout.
+        QTest::newRow("finished") << true << qint64(9000)
+                                  << (QStringList(running) << QStringLiteral("wait") << QStringLiteral("notify"))
                                   << QStringList {
                                          QStringLiteral("0 attempt check 10-200 completed"),
-                                         QStringLiteral("0 attempt fanout 210-2000 completed"),
-                                         QStringLiteral("1 attempt email 220-400 failed"),
-                                         QStringLiteral("1 waiting waiting 400-1400 -"),
-                                         QStringLiteral("1 attempt email #2 1400-1500 completed"),
-                                         QStringLiteral("2 attempt sms 230-900 completed"),
-                                         QStringLiteral("0 waiting waiting 2000-5000 -"),
-                                         QStringLiteral("0 attempt wait 5000-5001 completed"),
-                                         QStringLiteral("0 skipped notify 5001-5001 -"),
+                                         QStringLiteral("1 attempt fanout 210-2000 completed"),
+                                         QStringLiteral("2 attempt email 220-400 failed"),
+                                         QStringLiteral("2 waiting waiting 400-1400 -"),
+                                         QStringLiteral("2 attempt email #2 1400-1500 completed"),
+                                         QStringLiteral("3 attempt sms 230-900 completed"),
+                                         QStringLiteral("4 waiting waiting 2000-5000 -"),
+                                         QStringLiteral("4 attempt wait 5000-5001 completed"),
+                                         QStringLiteral("5 skipped notify 5001-5001 -"),
                                      };
         // The same run seen at +600 ms: the parallel step and sms still run, email waits
         // for its retry, planned at +1400.
-        QTest::newRow("running") << false << qint64(600) << lanes
+        QTest::newRow("running") << false << qint64(600) << running
                                  << QStringList {
                                         QStringLiteral("0 attempt check 10-200 completed"),
-                                        QStringLiteral("0 attempt fanout 210-600 running open"),
-                                        QStringLiteral("1 attempt email 220-400 failed"),
-                                        QStringLiteral("1 waiting waiting 400-1400 - open"),
-                                        QStringLiteral("2 attempt sms 230-600 running open"),
+                                        QStringLiteral("1 attempt fanout 210-600 running open"),
+                                        QStringLiteral("2 attempt email 220-400 failed"),
+                                        QStringLiteral("2 waiting waiting 400-1400 - open"),
+                                        QStringLiteral("3 attempt sms 230-600 running open"),
                                     };
     }
 
@@ -149,7 +151,9 @@ private Q_SLOTS:
         for (const TimelineLane &lane : layout.lanes)
             laneLabels << lane.label;
         QCOMPARE(laneLabels, lanes);
-        QCOMPARE(layout.lanes[1].depth, 1);
+        QCOMPARE(layout.lanes[1].depth, 0);
+        QCOMPARE(layout.lanes[2].depth, 1);
+        QCOMPARE(layout.lanes[3].depth, 1);
         QStringList got;
         for (const TimelineBar &bar : layout.bars)
             got << describe(bar);
@@ -161,6 +165,33 @@ private Q_SLOTS:
         QVERIFY(failed != layout.bars.end());
         QVERIFY2(failed->tooltip.contains(QStringLiteral("smtp down")), qPrintable(failed->tooltip));
         QVERIFY2(failed->tooltip.contains(QStringLiteral("Attempt 1")), qPrintable(failed->tooltip));
+    }
+
+    void nestedBranchesListUnderTheirStep()
+    {
+        // outer runs inner (branch 1) and late (branch 2); inner runs deep (its branch 2).
+        // late was created before deep, yet deep is listed under inner, and late after both.
+        WorkflowRun run;
+        run.id = QStringLiteral("run_1");
+        run.createdAt = T0;
+        run.status = RunStatus::Completed;
+        std::vector<WorkflowStepRun> steps {
+            step(QStringLiteral("o"), QStringLiteral("outer"), StepType::Parallel, StepStatus::Completed, 0),
+            step(QStringLiteral("i"), QStringLiteral("inner"), StepType::Parallel, StepStatus::Completed, 1,
+                 QStringLiteral("o"), 0),
+            step(QStringLiteral("l"), QStringLiteral("late"), StepType::Action, StepStatus::Completed, 1,
+                 QStringLiteral("o"), 1),
+            step(QStringLiteral("d"), QStringLiteral("deep"), StepType::Action, StepStatus::Completed, 2,
+                 QStringLiteral("i"), 1),
+            step(QStringLiteral("z"), QStringLiteral("after"), StepType::Action, StepStatus::Completed, 9),
+        };
+        const TimelineLayout layout = layoutTimeline(run, steps, {}, at(10));
+        QStringList lanes;
+        for (const TimelineLane &lane : layout.lanes)
+            lanes << QStringLiteral("%1/%2").arg(lane.label).arg(lane.depth);
+        QCOMPARE(lanes, (QStringList { QStringLiteral("outer/0"), QStringLiteral("inner · branch 1/1"),
+                                       QStringLiteral("deep · branch 2/2"), QStringLiteral("late · branch 2/1"),
+                                       QStringLiteral("after/0") }));
     }
 
     // The goal: a 500-step run lays out in under 100 ms.
@@ -195,7 +226,7 @@ private Q_SLOTS:
         const qint64 elapsed = clock.elapsed();
         qInfo("layout of a 500-step run (%zu bars, %zu lanes): %lld ms", layout.bars.size(), layout.lanes.size(),
               elapsed);
-        QCOMPARE(layout.lanes.size(), size_t(5));
+        QCOMPARE(layout.lanes.size(), size_t(500)); // a lane per step
         QCOMPARE(layout.bars.size(), size_t(499 + 99)); // an attempt per step, a second one for every fifth
         QVERIFY2(elapsed < 100, qPrintable(QStringLiteral("%1 ms").arg(elapsed)));
     }
