@@ -40,30 +40,26 @@
 <context>
     <name>vigil::ServerOptionParser</name>
     <message>
-        <location filename="../engine/config/serveroptions.cpp" line="+16"/>
         <source>Answer 404 to heartbeats of unknown agents instead of registering them.</source>
-        <translation>Answer 404 to heartbeats of unknown agents instead of registering them.</translation>
+        <translation type="vanished">Answer 404 to heartbeats of unknown agents instead of registering them.</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Keep heartbeat history this many days (default 7).</source>
-        <translation>Keep heartbeat history this many days (default 7).</translation>
+        <translation type="vanished">Keep heartbeat history this many days (default 7).</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Load workflow definitions (one, or a JSON array) from FILE at start.</source>
-        <translation>Load workflow definitions (one, or a JSON array) from FILE at start.</translation>
+        <translation type="vanished">Load workflow definitions (one, or a JSON array) from FILE at start.</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Run N simulated agents that send real heartbeats over HTTP (steady, flapping, dying, cron jobs).</source>
-        <translation>Run N simulated agents that send real heartbeats over HTTP (steady, flapping, dying, cron jobs).</translation>
+        <translation type="vanished">Run N simulated agents that send real heartbeats over HTTP (steady, flapping, dying, cron jobs).</translation>
     </message>
 </context>
 <context>
     <name>vigil::ui::AgentDetail</name>
     <message>
-        <location filename="../ui/fleet/agentdetail.cpp" line="+75"/>
+        <location filename="../ui/fleet/agentdetail.cpp" line="+104"/>
         <source>Heartbeat interval (s)</source>
         <translation>Heartbeat interval (s)</translation>
     </message>
@@ -200,12 +196,12 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+479"/>
+        <location line="+441"/>
         <source>Incidents</source>
         <translation>Incidents</translation>
     </message>
     <message>
-        <location line="-477"/>
+        <location line="-439"/>
         <source>Settings</source>
         <translation>Settings</translation>
     </message>
@@ -282,12 +278,12 @@
     </message>
     <message>
         <location line="+24"/>
-        <location line="+458"/>
+        <location line="+420"/>
         <source>Copy</source>
         <translation>Copy</translation>
     </message>
     <message>
-        <location line="-451"/>
+        <location line="-413"/>
         <source>One heartbeat with curl:</source>
         <translation>One heartbeat with curl:</translation>
     </message>
@@ -360,12 +356,12 @@
         <translation>Resume</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+51"/>
         <source>Cannot read heartbeats: %1</source>
         <translation>Cannot read heartbeats: %1</translation>
     </message>
     <message numerus="yes">
-        <location line="+145"/>
+        <location line="+126"/>
         <source>%n heartbeat(s) in the window</source>
         <translation>
             <numerusform>%n heartbeat in the window</numerusform>
@@ -600,12 +596,12 @@
 <context>
     <name>vigil::ui::FleetView</name>
     <message>
-        <location filename="../ui/fleet/fleetview.cpp" line="+77"/>
+        <location filename="../ui/fleet/fleetview.cpp" line="+78"/>
         <source>Agents as tiles</source>
         <translation>Agents as tiles</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+15"/>
         <source>Agents as a table</source>
         <translation>Agents as a table</translation>
     </message>
@@ -615,7 +611,7 @@
         <translation>Search id or tag (Ctrl+F)</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>Tenant</source>
         <translation>Tenant</translation>
     </message>
@@ -655,7 +651,7 @@
         <translation>Ctrl+Alt+2</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+52"/>
         <source>All tenants</source>
         <translation>All tenants</translation>
     </message>
@@ -716,7 +712,7 @@
 <context>
     <name>vigil::ui::IncidentsView</name>
     <message>
-        <location filename="../ui/signals/incidentsview.cpp" line="+29"/>
+        <location filename="../ui/signals/incidentsview.cpp" line="+30"/>
         <source>Open</source>
         <translation>Open</translation>
     </message>
@@ -815,12 +811,11 @@
         <translation>Incidents</translation>
     </message>
     <message>
-        <location line="+47"/>
         <source>This view is not available in this build.</source>
-        <translation>This view is not available in this build.</translation>
+        <translation type="vanished">This view is not available in this build.</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+66"/>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
@@ -905,7 +900,7 @@
         <translation>Settings…</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>%1 (run %2)</source>
         <translation>%1 (run %2)</translation>
     </message>
@@ -951,7 +946,7 @@
         <translation>Open incidents</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+150"/>
         <source>Cannot read incidents: %1</source>
         <translation>Cannot read incidents: %1</translation>
     </message>
@@ -1132,7 +1127,7 @@
 <context>
     <name>vigil::ui::RunView</name>
     <message>
-        <location filename="../ui/runs/runview.cpp" line="+62"/>
+        <location filename="../ui/runs/runview.cpp" line="+64"/>
         <location line="+1"/>
         <source>Time</source>
         <translation>Time</translation>
@@ -1228,7 +1223,7 @@
         <translation>Step result</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+125"/>
         <source>Could not read run %1: %2</source>
         <translation>Could not read run %1: %2</translation>
     </message>
@@ -1263,7 +1258,7 @@
         <translation>Canceled: %1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>Step: %1</source>
         <translation>Step: %1</translation>
     </message>
@@ -1273,7 +1268,7 @@
         <translation>%1 has no result (%2).</translation>
     </message>
     <message numerus="yes">
-        <location line="+50"/>
+        <location line="+47"/>
         <source>The dry-run replay started %n run(s). Open it?</source>
         <translation>
             <numerusform>The dry-run replay started %n run. Open it?</numerusform>
@@ -1297,7 +1292,7 @@
 <context>
     <name>vigil::ui::RunsModel</name>
     <message>
-        <location filename="../ui/runs/runsmodel.cpp" line="+71"/>
+        <location filename="../ui/runs/runsmodel.cpp" line="+72"/>
         <source>Could not list runs: %1</source>
         <translation>Could not list runs: %1</translation>
     </message>
@@ -1307,7 +1302,7 @@
         <translation>Could not list workflows: %1</translation>
     </message>
     <message>
-        <location line="+131"/>
+        <location line="+112"/>
         <source>Canceled: %1</source>
         <translation>Canceled: %1</translation>
     </message>
@@ -1370,18 +1365,18 @@
 <context>
     <name>vigil::ui::RunsView</name>
     <message>
-        <location filename="../ui/runs/runsview.cpp" line="+49"/>
+        <location filename="../ui/runs/runsview.cpp" line="+50"/>
         <source>Any status</source>
         <translation>Any status</translation>
     </message>
     <message>
         <location line="+7"/>
-        <location line="+153"/>
+        <location line="+149"/>
         <source>Any workflow</source>
         <translation>Any workflow</translation>
     </message>
     <message>
-        <location line="-151"/>
+        <location line="-147"/>
         <source>Tenant</source>
         <translation>Tenant</translation>
     </message>
@@ -1456,7 +1451,7 @@
         <translation>Re&amp;fresh</translation>
     </message>
     <message numerus="yes">
-        <location line="+166"/>
+        <location line="+162"/>
         <source>%n runs loaded; scroll for more</source>
         <translation>
             <numerusform>%n run loaded; scroll for more</numerusform>
@@ -1675,12 +1670,12 @@
 <context>
     <name>vigil::ui::SignalsModel</name>
     <message>
-        <location filename="../ui/signals/signalsmodel.cpp" line="+54"/>
+        <location filename="../ui/signals/signalsmodel.cpp" line="+55"/>
         <source>Could not list signals: %1</source>
         <translation>Could not list signals: %1</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+94"/>
         <source>Time</source>
         <translation>Time</translation>
     </message>
@@ -1718,7 +1713,7 @@
 <context>
     <name>vigil::ui::SignalsView</name>
     <message>
-        <location filename="../ui/signals/signalsview.cpp" line="+33"/>
+        <location filename="../ui/signals/signalsview.cpp" line="+34"/>
         <source>Type, e.g. agent.missed</source>
         <translation>Type, e.g. agent.missed</translation>
     </message>
@@ -1743,7 +1738,7 @@
         <translation>Show &amp;runs</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+76"/>
         <source>Select a signal to see its payload.</source>
         <translation>Select a signal to see its payload.</translation>
     </message>
@@ -1983,22 +1978,20 @@
 <context>
     <name>vigil::ui::TimelineLayout</name>
     <message>
-        <location filename="../ui/runs/timelinelayout.cpp" line="+80"/>
         <source>Run</source>
-        <translation>Run</translation>
+        <translation type="vanished">Run</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location filename="../ui/runs/timelinelayout.cpp" line="+88"/>
         <source>%1 · branch %2</source>
         <translation>%1 · branch %2</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>parallel</source>
-        <translation>parallel</translation>
+        <translation type="vanished">parallel</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+41"/>
         <source>waiting</source>
         <translation>waiting</translation>
     </message>
@@ -2108,7 +2101,12 @@ Waited: %3</translation>
         </translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+15"/>
+        <source>It reported a failure.</source>
+        <translation>It reported a failure.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Agent down: %1</source>
         <translation>Agent down: %1</translation>
     </message>
@@ -2121,12 +2119,12 @@ Waited: %3</translation>
         </translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-3"/>
         <source>No heartbeat within its interval and grace.</source>
         <translation>No heartbeat within its interval and grace.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+11"/>
         <source>Agent recovered: %1</source>
         <translation>Agent recovered: %1</translation>
     </message>
@@ -2381,7 +2379,7 @@ Waited: %3</translation>
 <context>
     <name>vigil::ui::WorkflowListModel</name>
     <message>
-        <location filename="../ui/editor/workflowlistmodel.cpp" line="+59"/>
+        <location filename="../ui/editor/workflowlistmodel.cpp" line="+88"/>
         <source>%1 (cron)</source>
         <translation>%1 (cron)</translation>
     </message>
@@ -2559,23 +2557,23 @@ Waited: %3</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+108"/>
+        <location line="+109"/>
         <source>Disable</source>
         <translation>Disable</translation>
     </message>
     <message>
-        <location line="-107"/>
+        <location line="-108"/>
         <source>&amp;Test run…</source>
         <translation>&amp;Test run…</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+313"/>
+        <location line="+314"/>
         <source>Delete workflow</source>
         <translation>Delete workflow</translation>
     </message>
     <message>
-        <location line="-270"/>
+        <location line="-271"/>
         <source>Import workflows</source>
         <translation>Import workflows</translation>
     </message>
@@ -2595,7 +2593,7 @@ Waited: %3</translation>
         <translation>Pulse workflow JSON (*.json)</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+51"/>
         <source>Save (%1)</source>
         <translation>Save (%1)</translation>
     </message>
@@ -2750,14 +2748,12 @@ Waited: %3</translation>
 <context>
     <name>vigild</name>
     <message>
-        <location filename="../app/vigild/main.cpp" line="+50"/>
         <source>Vigil&apos;s engine and heartbeat collector, headless.</source>
-        <translation>Vigil&apos;s engine and heartbeat collector, headless.</translation>
+        <translation type="vanished">Vigil&apos;s engine and heartbeat collector, headless.</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Open and migrate the database, print its schema version and each table&apos;s row count, and exit.</source>
-        <translation>Open and migrate the database, print its schema version and each table&apos;s row count, and exit.</translation>
+        <translation type="vanished">Open and migrate the database, print its schema version and each table&apos;s row count, and exit.</translation>
     </message>
 </context>
 </TS>

@@ -255,15 +255,16 @@ void MainWindow::onStartFailed(const QString &message)
 
 void MainWindow::onTransitions(const QList<AgentTransition> &transitions)
 {
-    QStringList down;
+    QStringList silent;
+    QStringList failed;
     QStringList recovered;
     for (const AgentTransition &t : transitions) {
         if (t.to == AgentState::Down && t.from != AgentState::Down)
-            down << t.id;
+            (t.misses > 0 ? silent : failed) << t.id;
         else if (t.from == AgentState::Down && t.to == AgentState::Up)
             recovered << t.id;
     }
-    m_tray->agentsWentDown(down);
+    m_tray->agentsWentDown(silent, failed);
     m_tray->agentsRecovered(recovered);
 }
 

@@ -94,12 +94,20 @@ QString TrayNotifier::summarise(const QStringList &names)
     return text;
 }
 
-void TrayNotifier::agentsWentDown(const QStringList &ids)
+void TrayNotifier::agentsWentDown(const QStringList &silent, const QStringList &failed)
 {
+    const QStringList ids = silent + failed;
     if (ids.isEmpty() || !m_settings.notifyAgentDown())
         return;
+    QString body;
+    if (ids.size() > 1)
+        body = summarise(ids);
+    else if (failed.isEmpty())
+        body = tr("No heartbeat within its interval and grace.");
+    else
+        body = tr("It reported a failure.");
     show(ids.size() == 1 ? tr("Agent down: %1").arg(ids.first()) : tr("%n agents are down", nullptr, int(ids.size())),
-         ids.size() == 1 ? tr("No heartbeat within its interval and grace.") : summarise(ids), true);
+         body, true);
 }
 
 void TrayNotifier::agentsRecovered(const QStringList &ids)

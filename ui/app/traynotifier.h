@@ -26,7 +26,8 @@ public:
     ~TrayNotifier() override;
 
     void setFleetCounts(int up, int late, int down, int paused, int fresh);
-    void agentsWentDown(const QStringList &ids);
+    // Down by silence (no heartbeat within interval and grace) or by a reported failure.
+    void agentsWentDown(const QStringList &silent, const QStringList &failed);
     void agentsRecovered(const QStringList &ids);
     void runsFailed(const QStringList &descriptions);
     // A built-in `notify` step's message.

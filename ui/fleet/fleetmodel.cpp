@@ -262,7 +262,7 @@ void FleetModel::applyFrame(const QList<AgentSnapshot> &frame)
         if (snapshot.misses > row.misses)
             row.push(kGap);
         if (row.state != snapshot.state) {
-            transitions.append({ row.id, row.state, snapshot.state });
+            transitions.append({ row.id, row.state, snapshot.state, snapshot.misses });
             --m_counts[size_t(row.state)];
             ++m_counts[size_t(snapshot.state)];
             row.state = snapshot.state;

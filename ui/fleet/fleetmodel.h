@@ -35,6 +35,7 @@ struct AgentTransition
     QString id;
     AgentState from = AgentState::New;
     AgentState to = AgentState::New;
+    int misses = 0; // down with none: the agent reported a failure rather than fell silent
 };
 
 class FleetModel final : public QAbstractTableModel

@@ -98,6 +98,7 @@ private Q_SLOTS:
         keepAlive.start(400);
         // Late after 1 s, down after 1 s more: the tray turns red and says so once.
         QTRY_VERIFY_WITH_TIMEOUT(window.tray().lastTitle().contains(QLatin1String("silent")), 8000);
+        QCOMPARE(window.tray().lastBody(), QStringLiteral("No heartbeat within its interval and grace."));
         QTRY_COMPARE_WITH_TIMEOUT(window.tray().iconColorName(), QStringLiteral("#d13438"), 3000);
         QTRY_VERIFY_WITH_TIMEOUT(statusText(window).contains(QLatin1String("&nbsp;1&nbsp;down")), 3000);
 
@@ -109,6 +110,14 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(statusText(window).contains(QLatin1String("&nbsp;0&nbsp;down")), 5000);
         QCOMPARE(window.tray().lastTitle(), before);
         keepAlive.stop();
+
+        // A job that says it failed is down at once, and the notice says why (not "no
+        // heartbeat", which would send the operator looking for a dead host).
+        QCOMPARE(post(network, t.backend->baseUrl() + QStringLiteral("/heartbeat/steady/fail"),
+                      QByteArrayLiteral("{\"message\": \"disk full\"}")),
+                 202);
+        QTRY_COMPARE_WITH_TIMEOUT(window.tray().lastTitle(), QStringLiteral("Agent down: steady"), 5000);
+        QCOMPARE(window.tray().lastBody(), QStringLiteral("It reported a failure."));
     }
 
     void aFailedRunIsAnnounced()
