@@ -2804,6 +2804,21 @@ void TestEngine::defaultWorkflowsSeededOnce()
     Engine *fourth = newEngine(options);
     VERIFY_OK(fourth->start());
     QCOMPARE(definitions(), QStringList());
+
+    // Restoring creates again the defaults that are missing, and only those.
+    Result<std::vector<WorkflowDefinition>> restored = fourth->restoreDefaultWorkflows();
+    VERIFY_OK(restored);
+    QCOMPARE(int(restored->size()), 3);
+    QCOMPARE(definitions(), seeded);
+    VERIFY_OK(fourth->disableWorkflow(restored->front().id)); // an operator's choice survives
+    VERIFY_OK(fourth->deleteWorkflow(restored->back().id));
+    restored = fourth->restoreDefaultWorkflows();
+    VERIFY_OK(restored);
+    QCOMPARE(int(restored->size()), 1);
+    QCOMPARE(definitions().filter(S("disabled")).size(), 1);
+    restored = fourth->restoreDefaultWorkflows();
+    VERIFY_OK(restored);
+    QVERIFY(restored->empty());
 }
 
 // ==== 13. invalid calls =======================================================================

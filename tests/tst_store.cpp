@@ -1855,6 +1855,28 @@ private Q_SLOTS:
         VERIFY_ERROR(store().deleteDefinition(S("wfd_unknown")), ErrorCode::NotFound);
     }
 
+    void deletedDefinitionCanBeRestored()
+    {
+        WorkflowDefinition definition = makeDefinition(S("tenant_a"), S("x"));
+        VERIFY_OK(store().createDefinition(definition));
+        // Only a deleted one comes back: a live or unknown id is NotFound and changes nothing.
+        definition.name = S("brought back");
+        VERIFY_ERROR(store().restoreDefinition(definition), ErrorCode::NotFound);
+        QCOMPARE(store().getDefinition(definition.id)->version, 1);
+        VERIFY_OK(store().deleteDefinition(definition.id));
+        const auto restored = store().restoreDefinition(definition);
+        VERIFY_OK(restored);
+        QCOMPARE(restored->name, S("brought back"));
+        QCOMPARE(restored->version, 2);
+        const auto stored = store().getDefinition(definition.id);
+        VERIFY_OK(stored);
+        QCOMPARE(stored->name, S("brought back"));
+        QCOMPARE(idsOf(store().enabledDefinitionsFor(S("tenant_a"), S("x")).value()), QStringList { definition.id });
+        WorkflowDefinition unknown = definition;
+        unknown.id = S("wfd_unknown");
+        VERIFY_ERROR(store().restoreDefinition(unknown), ErrorCode::NotFound);
+    }
+
     // ---- runs -------------------------------------------------------------------------
 
     void createRunIsAtomic()

@@ -2556,24 +2556,34 @@ Gewartet: %3</translation>
         <translation>E&amp;xportieren…</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+109"/>
+        <location line="+1"/>
+        <source>Restore defaults</source>
+        <translation>Standards wiederherstellen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Create again the default workflows that are missing (incident on missed heartbeat, incident on reported failure, resolve on recovery); those present stay as they are</source>
+        <translation>Fehlende Standard-Workflows neu anlegen (Vorfall bei fehlendem Heartbeat, Vorfall bei gemeldetem Fehler, Auflösen bei Erholung); vorhandene bleiben unverändert</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+110"/>
         <source>Disable</source>
         <translation>Deaktivieren</translation>
     </message>
     <message>
-        <location line="-108"/>
+        <location line="-109"/>
         <source>&amp;Test run…</source>
         <translation>&amp;Testlauf…</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+314"/>
+        <location line="+315"/>
         <source>Delete workflow</source>
         <translation>Workflow löschen</translation>
     </message>
     <message>
-        <location line="-271"/>
+        <location line="-272"/>
         <source>Import workflows</source>
         <translation>Workflows importieren</translation>
     </message>
@@ -2593,7 +2603,7 @@ Gewartet: %3</translation>
         <translation>Pulse-Workflow-JSON (*.json)</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>Save (%1)</source>
         <translation>Speichern (%1)</translation>
     </message>
@@ -2725,7 +2735,25 @@ Gewartet: %3</translation>
         <translation>Der Workflow konnte nicht geändert werden: %1</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
+        <source>Could not restore the default workflows: %1</source>
+        <translation>Die Standard-Workflows konnten nicht wiederhergestellt werden: %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The default workflows are all there; nothing was changed.</source>
+        <translation>Alle Standard-Workflows sind vorhanden; nichts wurde geändert.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Restored %n default workflow(s): %1.</source>
+        <translation>
+            <numerusform>%n Standard-Workflow wiederhergestellt: %1.</numerusform>
+            <numerusform>%n Standard-Workflows wiederhergestellt: %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Test run</source>
         <translation>Testlauf</translation>
     </message>

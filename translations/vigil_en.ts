@@ -2556,24 +2556,34 @@ Waited: %3</translation>
         <translation>&amp;Export…</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+109"/>
+        <location line="+1"/>
+        <source>Restore defaults</source>
+        <translation>Restore defaults</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Create again the default workflows that are missing (incident on missed heartbeat, incident on reported failure, resolve on recovery); those present stay as they are</source>
+        <translation>Create again the default workflows that are missing (incident on missed heartbeat, incident on reported failure, resolve on recovery); those present stay as they are</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+110"/>
         <source>Disable</source>
         <translation>Disable</translation>
     </message>
     <message>
-        <location line="-108"/>
+        <location line="-109"/>
         <source>&amp;Test run…</source>
         <translation>&amp;Test run…</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+314"/>
+        <location line="+315"/>
         <source>Delete workflow</source>
         <translation>Delete workflow</translation>
     </message>
     <message>
-        <location line="-271"/>
+        <location line="-272"/>
         <source>Import workflows</source>
         <translation>Import workflows</translation>
     </message>
@@ -2593,7 +2603,7 @@ Waited: %3</translation>
         <translation>Pulse workflow JSON (*.json)</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>Save (%1)</source>
         <translation>Save (%1)</translation>
     </message>
@@ -2725,7 +2735,25 @@ Waited: %3</translation>
         <translation>Could not change the workflow: %1</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
+        <source>Could not restore the default workflows: %1</source>
+        <translation>Could not restore the default workflows: %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The default workflows are all there; nothing was changed.</source>
+        <translation>The default workflows are all there; nothing was changed.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Restored %n default workflow(s): %1.</source>
+        <translation>
+            <numerusform>Restored %n default workflow: %1.</numerusform>
+            <numerusform>Restored %n default workflows: %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Test run</source>
         <translation>Test run</translation>
     </message>

@@ -56,6 +56,21 @@ void installWorkflows(ApiContext &api)
                        });
                    });
 
+    // The default workflows that are missing, created again: a database from before one
+    // existed, or after one was deleted. Answers {"restored": [definitions created]}.
+    api.adminRoute(kPost, QStringLiteral("/api/v1/workflows/defaults"),
+                   [&api](const QHttpServerRequest &, const PathArgs &, Responder &&responder) {
+                       api.answer(std::move(responder), [](Engine &engine) {
+                           const Result<std::vector<WorkflowDefinition>> restored = engine.restoreDefaultWorkflows();
+                           if (!restored)
+                               return Response::error(restored.error());
+                           Json items = Json::array();
+                           for (const WorkflowDefinition &definition : restored.value())
+                               items.push_back(toJson(definition));
+                           return Response::json(200, Json { { "restored", std::move(items) } });
+                       });
+                   });
+
     idRoute(api, kGet, QStringLiteral("/api/v1/workflows/{id}"),
             [](Engine &engine, const QString &id) { return jsonAnswer(engine.getWorkflow(id)); });
 

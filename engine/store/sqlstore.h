@@ -102,6 +102,7 @@ public:
     Result<std::vector<WorkflowDefinition>> cronDefinitions() override;
     Status setDefinitionEnabled(const QString &id, bool enabled) override;
     Status deleteDefinition(const QString &id) override;
+    Result<WorkflowDefinition> restoreDefinition(const WorkflowDefinition &definition) override;
 
     Status createRun(const WorkflowRun &run, const std::vector<WorkflowStepRun> &steps) override;
     Status createRuns(const std::vector<NewRun> &runs) override;

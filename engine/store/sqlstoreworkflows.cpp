@@ -348,19 +348,34 @@ Status SqlStore::createDefinition(const WorkflowDefinition &definition)
     return {};
 }
 
+namespace {
+// What an update writes: every field but id and createdAt, and a new version.
+const QString kDefinitionChange = QStringLiteral(
+    "tenant_id = :tenant_id, name = :name, description = :description, trigger_type = :trigger_type, "
+    "environment_filter = :environment_filter, resource_type_filter = :resource_type_filter, steps = :steps, "
+    "config = :config, is_enabled = :is_enabled, cron_expression = :cron_expression, "
+    "cron_timezone = :cron_timezone, version = version + 1, updated_at = :updated_at");
+} // namespace
+
+Result<WorkflowDefinition> SqlStore::restoreDefinition(const WorkflowDefinition &definition)
+{
+    Binds binds = definitionBinds(definition);
+    binds.push_back({ ":updated_at", bindTime(nowUtc()) });
+    return readOne(exec(QStringLiteral("UPDATE {p}workflow_definitions SET ") + kDefinitionChange
+                            + QStringLiteral(", deleted_at = NULL WHERE id = :id AND deleted_at IS NOT NULL RETURNING ")
+                            + kDefinitionColumns,
+                        binds, "restore definition"),
+                   &SqlStore::readDefinition, "restore definition",
+                   QStringLiteral("no deleted definition %1").arg(definition.id));
+}
+
 Result<WorkflowDefinition> SqlStore::updateDefinition(
     const WorkflowDefinition &definition, std::optional<int> expectedVersion)
 {
     Binds binds = definitionBinds(definition);
     binds.push_back({ ":updated_at", bindTime(nowUtc()) });
-    QString sql = QStringLiteral(
-        "UPDATE {p}workflow_definitions SET tenant_id = :tenant_id, name = :name, description = "
-        ":description, "
-        "trigger_type = :trigger_type, environment_filter = :environment_filter, "
-        "resource_type_filter = :resource_type_filter, steps = :steps, config = :config, is_enabled = "
-        ":is_enabled, "
-        "cron_expression = :cron_expression, cron_timezone = :cron_timezone, version = version + 1, "
-        "updated_at = :updated_at WHERE id = :id AND deleted_at IS NULL");
+    QString sql = QStringLiteral("UPDATE {p}workflow_definitions SET ") + kDefinitionChange
+        + QStringLiteral(" WHERE id = :id AND deleted_at IS NULL");
     if (expectedVersion) {
         sql += QStringLiteral(" AND version = :expected_version");
         binds.push_back({ ":expected_version", *expectedVersion });

@@ -231,6 +231,9 @@ public:
     virtual Status setDefinitionEnabled(const QString &id, bool enabled) = 0;
     // Soft delete: the definition disappears from get/list, its runs keep their snapshot.
     virtual Status deleteDefinition(const QString &id) = 0;
+    // Brings a deleted definition back under its id with every field but id and createdAt
+    // replaced, as a new version. NotFound when no deleted definition has this id.
+    virtual Result<WorkflowDefinition> restoreDefinition(const WorkflowDefinition &definition) = 0;
 
     // ---- runs -----------------------------------------------------------------------
     // Inserts the run and its first step runs in one transaction.

@@ -287,16 +287,12 @@ Result<TriggerEnvelope> Engine::Private::cachedTrigger(const QString &id)
     return trigger;
 }
 
-Status Engine::Private::seedDefaultWorkflows()
+namespace {
+
+// The workflows a fresh database starts with, under fixed ids (two nodes seeding at once
+// collide on them instead of doubling the set).
+std::vector<WorkflowDefinition> defaultWorkflows(const QDateTime &now)
 {
-    const auto counts = db.tableCounts();
-    if (!counts)
-        return counts.error();
-    for (const auto &[table, count] : counts.value()) {
-        if (table == db.tablePrefix() + QStringLiteral("workflow_definitions") && count > 0)
-            return {}; // not a fresh database: the operator's choices stand, deletions included
-    }
-    const QDateTime now = nowUtc();
     auto make = [&](const char *id, const char *name, const char *description, const char *triggerType,
                     std::vector<WorkflowStep> steps) {
         WorkflowDefinition definition;
@@ -353,7 +349,21 @@ Status Engine::Private::seedDefaultWorkflows()
           step("notify", Json { { "title", "{{trigger.resourceId}} recovered" },
                                 { "body", "Down for {{trigger.payload.downFor}}" },
                                 { "severity", "info" } }) });
-    for (const WorkflowDefinition &definition : { missed, failed, recovered }) {
+    return { missed, failed, recovered };
+}
+
+} // namespace
+
+Status Engine::Private::seedDefaultWorkflows()
+{
+    const auto counts = db.tableCounts();
+    if (!counts)
+        return counts.error();
+    for (const auto &[table, count] : counts.value()) {
+        if (table == db.tablePrefix() + QStringLiteral("workflow_definitions") && count > 0)
+            return {}; // not a fresh database: the operator's choices stand, deletions included
+    }
+    for (const WorkflowDefinition &definition : defaultWorkflows(nowUtc())) {
         const Status created = db.createDefinition(definition);
         // Two processes starting on a fresh shared database race here; the ids are fixed,
         // so the loser's insert fails on the primary key and changes nothing.
@@ -361,6 +371,33 @@ Status Engine::Private::seedDefaultWorkflows()
             qCInfo(lcEngine).noquote() << "default workflow" << definition.id << "not seeded:" << created.error().message;
     }
     return {};
+}
+
+Result<std::vector<WorkflowDefinition>> Engine::restoreDefaultWorkflows()
+{
+    std::vector<WorkflowDefinition> restored;
+    for (const WorkflowDefinition &definition : defaultWorkflows(nowUtc())) {
+        const Result<WorkflowDefinition> stored = d->db.getDefinition(definition.id);
+        if (stored)
+            continue; // there, as the operator left it
+        if (stored.error().code != ErrorCode::NotFound)
+            return stored.error();
+        // Deleted: back under its id, as a new version with today's steps. Never there: new.
+        Result<WorkflowDefinition> revived = d->db.restoreDefinition(definition);
+        if (!revived && revived.error().code != ErrorCode::NotFound)
+            return revived.error();
+        if (!revived) {
+            if (Status created = d->db.createDefinition(definition); !created) {
+                if (d->db.getDefinition(definition.id))
+                    continue; // another node restored it meanwhile
+                return created.error();
+            }
+            revived = definition;
+        }
+        (void)d->afterDefinitionChange(definition.id, {});
+        restored.push_back(std::move(revived).value());
+    }
+    return restored;
 }
 
 Status Engine::Private::afterDefinitionChange(const QString &definitionId, Status change)

@@ -143,6 +143,10 @@ public:
     Result<WorkflowDefinition> getWorkflow(const QString &definitionId);
     // Structure, handlers and configs, without storing: the editor's check.
     Status checkWorkflow(const WorkflowDefinition &definition) const;
+    // Creates again each default workflow (missed, failed, recovered) whose id is not stored:
+    // for a database from before a default existed, or after one was deleted. Those stored
+    // stay as they are. Answers the ones it created.
+    Result<std::vector<WorkflowDefinition>> restoreDefaultWorkflows();
 
 Q_SIGNALS:
     // For views: small value types, emitted after the change committed.

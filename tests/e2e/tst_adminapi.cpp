@@ -150,6 +150,7 @@ private Q_SLOTS:
     void invalidWorkflowNamesTheField();
     void staleWorkflowVersionIs409();
     void unknownWorkflowIs404();
+    void missingDefaultWorkflowsAreRestored();
     // signals
     void emitStartsRunsAndDeduplicates();
     void signalsListGetAndReplay();
@@ -685,6 +686,33 @@ void TestAdminApi::staleWorkflowVersionIs409()
     QCOMPARE(mismatch.status, 400);
     QVERIFY2(mismatch.message().startsWith(S("id: ")), mismatch.describe());
     QCOMPARE(rowCounts(), before);
+}
+
+void TestAdminApi::missingDefaultWorkflowsAreRestored()
+{
+    // This database was opened without the defaults (a database from before one existed):
+    // restoring creates all three; after one is deleted, only that one; then nothing.
+    auto restoredIds = [](const Reply &reply) {
+        QStringList ids;
+        for (const Json &definition : reply.at("/restored"))
+            ids << QString::fromStdString(definition.value("id", std::string()));
+        ids.sort();
+        return ids;
+    };
+    const Reply first = post(S("/api/v1/workflows/defaults"));
+    QVERIFY2(first.status == 200, first.describe());
+    QCOMPARE(restoredIds(first), (QStringList { S("wfd_default_failed"), S("wfd_default_missed_heartbeat"),
+                                                S("wfd_default_recovered") }));
+    QCOMPARE(get(S("/api/v1/workflows")).at("/items").size(), size_t(3));
+    QCOMPARE(send("DELETE", S("/api/v1/workflows/wfd_default_failed")).status, 204);
+    const Reply second = post(S("/api/v1/workflows/defaults"));
+    QCOMPARE(second.status, 200);
+    QCOMPARE(restoredIds(second), QStringList { S("wfd_default_failed") });
+    QCOMPARE(get(S("/api/v1/workflows/wfd_default_failed")).text("/triggerType"), S("heartbeat.failed"));
+    const Reply third = post(S("/api/v1/workflows/defaults"));
+    QCOMPARE(third.status, 200);
+    QVERIFY(restoredIds(third).isEmpty());
+    QCOMPARE(get(S("/api/v1/workflows")).at("/items").size(), size_t(3));
 }
 
 void TestAdminApi::unknownWorkflowIs404()

@@ -74,6 +74,10 @@ WorkflowsView::WorkflowsView(Backend &backend, Settings &settings, Navigator &na
     toolbar->addSeparator();
     m_import = mk(Icon::Import, tr("&Import…"), QKeySequence(Qt::CTRL | Qt::Key_I));
     m_export = mk(Icon::Export, tr("&Export…"), QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_restoreDefaults = mk(Icon::Refresh, tr("Restore defaults"));
+    m_restoreDefaults->setToolTip(tr("Create again the default workflows that are missing (incident on missed "
+                                     "heartbeat, incident on reported failure, resolve on recovery); those "
+                                     "present stay as they are"));
     toolbar->addSeparator();
     m_toggleEnabled = mk(Icon::Pause, tr("Disable"));
     m_testRun = mk(Icon::TestRun, tr("&Test run…"), QKeySequence(Qt::CTRL | Qt::Key_T));
@@ -140,6 +144,7 @@ WorkflowsView::WorkflowsView(Backend &backend, Settings &settings, Navigator &na
             setEnabled(definition.id, !definition.isEnabled);
     });
     connect(m_testRun, &QAction::triggered, this, &WorkflowsView::testRun);
+    connect(m_restoreDefaults, &QAction::triggered, this, &WorkflowsView::restoreDefaults);
     connect(m_model, &WorkflowListModel::enableRequested, this, &WorkflowsView::setEnabled);
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
@@ -423,6 +428,24 @@ void WorkflowsView::setEnabled(const QString &definitionId, bool enabled)
                 m_document->notifyChanged();
                 updateActions();
             }
+            reload();
+        });
+}
+
+void WorkflowsView::restoreDefaults()
+{
+    m_backend.engine([](Engine &engine) { return engine.restoreDefaultWorkflows(); })
+        .then(this, [this](const Result<std::vector<WorkflowDefinition>> &restored) {
+            if (!restored) {
+                setStatus(tr("Could not restore the default workflows: %1").arg(restored.error().message), true);
+                return;
+            }
+            QStringList names;
+            for (const WorkflowDefinition &definition : restored.value())
+                names << definition.name;
+            setStatus(names.isEmpty() ? tr("The default workflows are all there; nothing was changed.")
+                                      : tr("Restored %n default workflow(s): %1.", nullptr, int(names.size()))
+                                            .arg(names.join(QStringLiteral(", "))));
             reload();
         });
 }

@@ -36,6 +36,7 @@ public:
     QTableView *listView() const { return m_list; }
     QString statusText() const;
     QAction *saveAction() const { return m_save; }
+    QAction *restoreDefaultsAction() const { return m_restoreDefaults; }
 
     // Reloads the list (and the last-run column); keeps the selection.
     void reload();
@@ -65,6 +66,7 @@ private:
     void deleteCurrent();
     void setEnabled(const QString &definitionId, bool enabled);
     void testRun();
+    void restoreDefaults();
     void showInList(const QString &definitionId);
 
     Backend &m_backend;
@@ -84,6 +86,7 @@ private:
     QAction *m_delete;
     QAction *m_toggleEnabled;
     QAction *m_testRun;
+    QAction *m_restoreDefaults;
     quint64 m_reloadId = 0; // drops a stale list answer
     bool m_selecting = false;
 };

@@ -53,6 +53,7 @@ private Q_SLOTS:
     void savingIsRefusedWhileInvalid();
     void exportImportRoundTrip();
     void enableSwitchReachesTheEngine();
+    void restoreDefaultsAddsWhatIsMissing();
     void screenshots();
     void cleanupTestCase();
 
@@ -76,6 +77,24 @@ void TestWorkflowsView::initTestCase()
                                                           QAbstractItemModelTester::FailureReportingMode::QtTest);
     m_view->resize(1280, 800);
     m_view->show();
+}
+
+void TestWorkflowsView::restoreDefaultsAddsWhatIsMissing()
+{
+    // One seeded workflow deleted behind the view's back; Restore defaults brings it back,
+    // and says what it did.
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->listModel()->rowCount() >= kSeeded, 5000);
+    const int before = m_view->listModel()->rowCount();
+    const Status deleted
+        = TestBackend::await(m_t->backend->engine([](Engine &e) { return e.deleteWorkflow(S("wfd_default_failed")); }));
+    QVERIFY2(deleted, deleted ? "" : qPrintable(deleted.error().message));
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->listModel()->rowCount(), before - 1, 5000);
+    m_view->restoreDefaultsAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->listModel()->rowCount(), before, 5000);
+    QTRY_VERIFY(m_view->statusText().contains(S("Incident on reported failure")));
+    m_view->restoreDefaultsAction()->trigger();
+    QTRY_VERIFY(m_view->statusText().contains(S("all there")));
+    QCOMPARE(m_view->listModel()->rowCount(), before);
 }
 
 void TestWorkflowsView::cleanupTestCase()
