@@ -273,6 +273,8 @@ private:
     QString emitOne(Engine &engine, const TriggerInput &input);
     // Emits `count` signals of `type` (one run each) and waits until every run completed.
     void runToCompletion(Engine &engine, const QString &type, int count, QStringList &runIds);
+    // Emits `input`, which starts one run, and waits until that run completed.
+    void runToCompletion(Engine &engine, const TriggerInput &input, QString &runId);
     // Starts `engine` with the workflow "go": a 400 ms delay named "wait", then the action
     // "after"; emits one "go" signal and returns its run's id through `runId`.
     void startDelayedRun(Engine &engine, QString &runId);
@@ -623,6 +625,13 @@ void TestEngine::startDelayedRun(Engine &engine, QString &runId)
     VERIFY_OK(engine.start());
     runId = emitOne(engine, signalOf(S("go")));
     QVERIFY(!runId.isEmpty());
+}
+
+void TestEngine::runToCompletion(Engine &engine, const TriggerInput &input, QString &runId)
+{
+    runId = emitOne(engine, input);
+    QVERIFY(!runId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(engine, runId), S("completed"), 10000);
 }
 
 QString TestEngine::emitOne(Engine &engine, const TriggerInput &input)
@@ -3379,9 +3388,8 @@ void TestEngine::defaultWorkflowsRunWithBuiltins()
     missed.resourceId = S("web-01");
     missed.payload = Json { { "lastSeenAt", "2026-11-26T09:00:00.000Z" }, { "intervalSecs", 60 }, { "graceSecs", 60 },
                             { "misses", 1 } };
-    const QString missedRun = emitOne(*engine, missed);
-    QVERIFY(!missedRun.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, missedRun), S("completed"), 10000);
+    QString missedRun;
+    CALL(runToCompletion(*engine, missed, missedRun));
     QCOMPARE(int(openIncidents().size()), 1);
     QCOMPARE(openIncidents().front().resourceId, S("web-01"));
     QCOMPARE(openIncidents().front().title, S("web-01 missed its heartbeat"));
@@ -3389,9 +3397,8 @@ void TestEngine::defaultWorkflowsRunWithBuiltins()
     QCOMPARE(notifications.at(0).at(0).toString(), S("web-01 is down"));
 
     missed.payload["misses"] = 2;
-    const QString againRun = emitOne(*engine, missed);
-    QVERIFY(!againRun.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, againRun), S("completed"), 10000);
+    QString againRun;
+    CALL(runToCompletion(*engine, missed, againRun));
     QCOMPARE(toString(stepNamed(*engine, againRun, S("notify"))->status), S("skipped"));
     QCOMPARE(notifications.size(), 1);
     QCOMPARE(int(openIncidents().size()), 1);
@@ -3399,9 +3406,8 @@ void TestEngine::defaultWorkflowsRunWithBuiltins()
     TriggerInput failed = missed;
     failed.type = S("heartbeat.failed");
     failed.payload = Json { { "exitCode", 2 }, { "message", "error: disk full" }, { "summary", "exit code 2: error: disk full" } };
-    const QString failedRun = emitOne(*engine, failed);
-    QVERIFY(!failedRun.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, failedRun), S("completed"), 10000);
+    QString failedRun;
+    CALL(runToCompletion(*engine, failed, failedRun));
     QCOMPARE(int(openIncidents().size()), 2);
     QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 2, 5000);
     QCOMPARE(notifications.at(1).at(0).toString(), S("web-01 failed"));
@@ -3410,9 +3416,8 @@ void TestEngine::defaultWorkflowsRunWithBuiltins()
     TriggerInput recovered = missed;
     recovered.type = S("heartbeat.recovered");
     recovered.payload = Json { { "downSince", "2026-11-26T09:02:00.000Z" }, { "downForMs", 120000 }, { "downFor", "2 min 00 s" } };
-    const QString recoveredRun = emitOne(*engine, recovered);
-    QVERIFY(!recoveredRun.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, recoveredRun), S("completed"), 10000);
+    QString recoveredRun;
+    CALL(runToCompletion(*engine, recovered, recoveredRun));
     QCOMPARE(int(openIncidents().size()), 0);
     QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 3, 5000);
     QCOMPARE(notifications.at(2).at(0).toString(), S("web-01 recovered"));

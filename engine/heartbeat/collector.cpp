@@ -293,7 +293,7 @@ void Collector::Private::checkpoint()
     if (checkpointing)
         return;
     checkpointing = true;
-    checkpointer->call([](Store &store) { return store.checkpoint(false); })
+    checkpointer->call([](Store &store) { return store.checkpoint(); })
         .then(q, [this](const Result<int> &frames) {
             checkpointing = false;
             if (!frames) {
@@ -709,7 +709,7 @@ void Collector::Private::drain()
     Result<std::vector<bool>> result = writerStore->commitHeartbeats(job->batch);
     onCollector([this, job = std::move(job), result = std::move(result)] { committed(result, std::move(*job)); });
     if (restartWal)
-        (void)writerStore->checkpoint(false); // once; the checkpointer's next pass measures the WAL again
+        (void)writerStore->checkpoint(); // once; the checkpointer's next pass measures the WAL again
     // Queued, not looped: lookups and retention sweeps get their turn between batches.
     onWriter([this] { drain(); });
 }

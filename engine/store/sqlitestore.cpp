@@ -238,13 +238,11 @@ Status SqliteStore::setUpSession()
     return {};
 }
 
-Result<int> SqliteStore::checkpoint(bool wait)
+Result<int> SqliteStore::checkpoint()
 {
     if (url().inMemory)
         return 0;
-    Result<SqlRows> rows = exec(wait ? QStringLiteral("PRAGMA wal_checkpoint(RESTART)")
-                                     : QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)"),
-                                {}, "checkpoint");
+    Result<SqlRows> rows = exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)"), {}, "checkpoint");
     if (!rows)
         return rows.error();
     if (!rows->next())

@@ -20,7 +20,7 @@ public:
     SqliteStore(DatabaseUrl url, const StoreOptions &options);
     ~SqliteStore() override;
 
-    Result<int> checkpoint(bool wait) override;
+    Result<int> checkpoint() override;
 
 protected:
     QString driverName() const override;

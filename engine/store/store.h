@@ -180,14 +180,10 @@ public:
     // ---- schema ---------------------------------------------------------------------
     // Idempotent: applies the missing migrations in order, each in its own transaction.
     virtual Status migrate() = 0;
-    // SQLite: copies the WAL into the database file without waiting for anyone (PASSIVE),
-    // or with `wait` also waits for the writer so that the next commit starts the WAL over
-    // (RESTART). Answers how many frames the WAL holds. Other backends: nothing to do, 0.
-    virtual Result<int> checkpoint(bool wait)
-    {
-        Q_UNUSED(wait);
-        return 0;
-    }
+    // SQLite: copies the WAL into the database file without waiting for anyone (PASSIVE).
+    // Once it copied everything, the next commit starts the WAL over. Answers how many
+    // frames the WAL holds. Other backends: nothing to do, 0.
+    virtual Result<int> checkpoint() { return 0; }
     virtual Result<int> schemaVersion() = 0;
     // (table name with prefix, row count) for every table, in a stable order.
     virtual Result<std::vector<std::pair<QString, qint64>>> tableCounts() = 0;

@@ -363,39 +363,44 @@ Status Engine::Private::seedDefaultWorkflows()
         if (table == db.tablePrefix() + QStringLiteral("workflow_definitions") && count > 0)
             return {}; // not a fresh database: the operator's choices stand, deletions included
     }
-    for (const WorkflowDefinition &definition : defaultWorkflows(nowUtc())) {
-        const Status created = db.createDefinition(definition);
-        // Two processes starting on a fresh shared database race here; the ids are fixed,
-        // so the loser's insert fails on the primary key and changes nothing.
-        if (!created)
-            qCInfo(lcEngine).noquote() << "default workflow" << definition.id << "not seeded:" << created.error().message;
-    }
-    return {};
+    // Two processes starting on a fresh shared database race here; the ids are fixed, so
+    // the loser finds the winner's rows and creates nothing.
+    const Result<std::vector<WorkflowDefinition>> seeded = storeMissingDefaults();
+    return seeded ? Status() : Status(seeded.error());
 }
 
-Result<std::vector<WorkflowDefinition>> Engine::restoreDefaultWorkflows()
+Result<std::vector<WorkflowDefinition>> Engine::Private::storeMissingDefaults()
 {
     std::vector<WorkflowDefinition> restored;
     for (const WorkflowDefinition &definition : defaultWorkflows(nowUtc())) {
-        const Result<WorkflowDefinition> stored = d->db.getDefinition(definition.id);
+        const Result<WorkflowDefinition> stored = db.getDefinition(definition.id);
         if (stored)
             continue; // there, as the operator left it
         if (stored.error().code != ErrorCode::NotFound)
             return stored.error();
         // Deleted: back under its id, as a new version with today's steps. Never there: new.
-        Result<WorkflowDefinition> revived = d->db.restoreDefinition(definition);
+        Result<WorkflowDefinition> revived = db.restoreDefinition(definition);
         if (!revived && revived.error().code != ErrorCode::NotFound)
             return revived.error();
         if (!revived) {
-            if (Status created = d->db.createDefinition(definition); !created) {
-                if (d->db.getDefinition(definition.id))
-                    continue; // another node restored it meanwhile
+            if (Status created = db.createDefinition(definition); !created) {
+                if (db.getDefinition(definition.id))
+                    continue; // another node stored it meanwhile
                 return created.error();
             }
             revived = definition;
         }
-        (void)d->afterDefinitionChange(definition.id, {});
         restored.push_back(std::move(revived).value());
+    }
+    return restored;
+}
+
+Result<std::vector<WorkflowDefinition>> Engine::restoreDefaultWorkflows()
+{
+    Result<std::vector<WorkflowDefinition>> restored = d->storeMissingDefaults();
+    if (restored) {
+        for (const WorkflowDefinition &definition : restored.value())
+            (void)d->afterDefinitionChange(definition.id, {});
     }
     return restored;
 }

@@ -155,6 +155,9 @@ public:
     void log(const QString &runId, const std::optional<QString> &stepRunId, const QString &tenantId, LogLevel level,
              const QString &message, const Json &data = Json());
     Status seedDefaultWorkflows();
+    // Stores each default workflow whose id is missing (a deleted one comes back under its
+    // id); announces nothing. Answers those stored.
+    Result<std::vector<WorkflowDefinition>> storeMissingDefaults();
 
     // executor.cpp
     void schedulePump();
